@@ -1,0 +1,62 @@
+"""What happened to a person, step by step: arrest, sentence, camp, execution, rehabilitation."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from registry.models.fields import (
+    AnniversaryField,
+    PartialDateField,
+    PartialDateLowerField,
+    PartialDateUpperField,
+)
+from registry.models.person import Person
+from registry.models.places import Camp, Place
+
+
+class RepressionEvent(models.Model):
+    class Kind(models.TextChoices):
+        ARREST = "arrest", _("arrest")
+        SENTENCE = "sentence", _("sentence")
+        EXECUTION = "execution", _("execution")
+        IMPRISONMENT = "imprisonment", _("imprisonment")
+        EXILE = "exile", _("exile")
+        DEPORTATION = "deportation", _("deportation")
+        RELEASE = "release", _("release")
+        DEATH_IN_CUSTODY = "death_in_custody", _("death in custody")
+        REHABILITATION = "rehabilitation", _("rehabilitation")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what happened"), max_length=20, choices=Kind, db_index=True)
+    date = PartialDateField(_("date"))
+    date_lower = PartialDateLowerField(source="date", db_index=True)
+    date_upper = PartialDateUpperField(source="date")
+    anniversary = AnniversaryField(source="date", db_index=True)
+    place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="events")
+    place_name = models.CharField(_("place as written"), max_length=300, blank=True)
+    camp = models.ForeignKey(Camp, verbose_name=_("camp"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="events")
+    authority = models.CharField(
+        _("authority"), max_length=200, blank=True,
+        help_text=_("Who decided: NKVD troika, Special Council (OSO), Military Collegium of "
+                    "the Supreme Court, a court; for a rehabilitation, who rehabilitated."),
+    )
+    article = models.CharField(
+        _("article"), max_length=100, blank=True,
+        help_text=_("Article of the criminal code, e.g. 58-10, 58-11."),
+    )
+    sentence = models.CharField(_("sentence"), max_length=300, blank=True,
+                                help_text=_("As written, e.g. “10 years ITL”, “VMN” (death)."))
+    term_years = models.PositiveSmallIntegerField(_("term in years"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("repression event")
+        verbose_name_plural = _("repression events")
+        ordering = ["date_lower", "id"]
+        indexes = [models.Index(fields=["kind", "date_lower"], name="event_kind_date")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date or ''}".strip()

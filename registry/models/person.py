@@ -1,0 +1,203 @@
+"""The person remembered, the other ways their name is written, and their relatives."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from registry.models.fields import PartialDateField, PartialDateLowerField, PartialDateUpperField
+from registry.models.places import Place
+
+
+class PersonQuerySet(models.QuerySet):
+    def published(self):
+        """The one gate for the public: everything a visitor sees starts here."""
+        return self.filter(status=Person.Status.PUBLISHED)
+
+    def pending_review(self):
+        return self.filter(status=Person.Status.PENDING)
+
+
+class Person(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("rejected")
+        HIDDEN = "hidden", _("hidden")
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("male")
+        FEMALE = "female", _("female")
+
+    class Fate(models.TextChoices):
+        EXECUTED = "executed", _("executed")
+        DIED_IN_CUSTODY = "died_in_custody", _("died in custody")
+        DIED_IN_EXILE = "died_in_exile", _("died in exile")
+        SURVIVED = "survived", _("survived")
+        UNKNOWN = "unknown", _("unknown")
+
+    surname = models.CharField(
+        _("surname"), max_length=150, db_index=True,
+        help_text=_("As written in the main source, in any script."),
+    )
+    given_name = models.CharField(_("given name"), max_length=150, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    maiden_name = models.CharField(
+        _("maiden name"), max_length=150, blank=True,
+        help_text=_("Surname before marriage, if different."),
+    )
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex, blank=True)
+
+    birth_date = PartialDateField(
+        _("date of birth"),
+        help_text=_("A year, month and year, or full date; may be qualified: about 1900, "
+                    "before 1905, 1898–1901."),
+    )
+    birth_date_lower = PartialDateLowerField(source="birth_date", db_index=True)
+    birth_date_upper = PartialDateUpperField(source="birth_date")
+    birth_place = models.ForeignKey(
+        Place, verbose_name=_("place of birth"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="births",
+    )
+    birth_place_name = models.CharField(
+        _("place of birth as written"), max_length=300, blank=True,
+        help_text=_("Exactly as the source gives it, e.g. “с. Тургай Тургайской обл.”."),
+    )
+    nationality = models.CharField(_("nationality"), max_length=100, blank=True, db_index=True)
+    occupation = models.CharField(_("occupation"), max_length=300, blank=True)
+    education = models.CharField(_("education"), max_length=200, blank=True)
+    party_membership = models.CharField(
+        _("party membership"), max_length=200, blank=True,
+        help_text=_("E.g. member of the VKP(b) since 1920, expelled 1937; or non-party."),
+    )
+    residence = models.CharField(
+        _("last address"), max_length=300, blank=True,
+        help_text=_("Where the person lived before the arrest, as written."),
+    )
+    residence_place = models.ForeignKey(
+        Place, verbose_name=_("place of residence"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="residents",
+    )
+    death_date = PartialDateField(_("date of death"))
+    death_date_lower = PartialDateLowerField(source="death_date", db_index=True)
+    death_date_upper = PartialDateUpperField(source="death_date")
+    death_place = models.ForeignKey(
+        Place, verbose_name=_("place of death"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="deaths",
+    )
+    death_place_name = models.CharField(_("place of death as written"), max_length=300,
+                                        blank=True)
+    fate = models.CharField(_("fate"), max_length=20, choices=Fate, default=Fate.UNKNOWN,
+                            db_index=True)
+    biography = models.TextField(_("biography"), blank=True,
+                                 help_text=_("Plain text; a blank line starts a new paragraph."))
+    external_id = models.CharField(
+        _("external ID"), max_length=100, unique=True, null=True, blank=True,
+        help_text=_("The key of this record in the source it was imported from; a re-import "
+                    "updates the record with the same key."),
+    )
+    is_demo = models.BooleanField(
+        _("demo record"), default=False, db_index=True,
+        help_text=_("Fictional person made by generate_demo; never a real victim."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["surname", "given_name", "patronymic"]
+        indexes = [
+            models.Index(fields=["status", "surname", "given_name"], name="person_status_name"),
+            models.Index(fields=["status", "-published_at"], name="person_status_published"),
+        ]
+
+    def __str__(self):
+        return self.full_name or f"#{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("registry:person", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
+
+    @property
+    def age_at_death(self) -> int | None:
+        """Whole years, only when both dates are exact enough to say it honestly."""
+        birth, death = self.birth_date, self.death_date
+        if not birth or not death or birth.qualifier != "exact" or death.qualifier != "exact":
+            return None
+        if birth.start.day is None or death.start.day is None:
+            return None
+        born, died = birth.start.first_day, death.start.first_day
+        return died.year - born.year - ((died.month, died.day) < (born.month, born.day))
+
+
+class NameVariant(models.Model):
+    """Another way the person's name is written; search runs over these too."""
+
+    class Kind(models.TextChoices):
+        OTHER_SCRIPT = "other_script", _("in another script")
+        TRANSLITERATION = "transliteration", _("transliteration")
+        DOCUMENT_SPELLING = "document_spelling", _("spelling in a document")
+        NATIONAL_FORM = "national_form", _("national form (e.g. Kazakh -ұлы)")
+        MAIDEN_NAME = "maiden_name", _("maiden or married name")
+        PSEUDONYM = "pseudonym", _("pseudonym")
+        OTHER = "other", _("other")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="variants")
+    surname = models.CharField(_("surname"), max_length=150, blank=True)
+    given_name = models.CharField(_("given name"), max_length=150, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
+    note = models.CharField(_("note"), max_length=300, blank=True,
+                            help_text=_("Where this spelling comes from."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("name variant")
+        verbose_name_plural = _("name variants")
+        ordering = ["id"]
+
+    def __str__(self):
+        return " ".join(part for part in (self.surname, self.given_name, self.patronymic) if part)
+
+
+class Relationship(models.Model):
+    """``relative`` is the ``kind`` of ``person``: e.g. kind=spouse, kind=parent."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("spouse")
+        PARENT = "parent", _("parent")
+        CHILD = "child", _("child")
+        SIBLING = "sibling", _("sibling")
+
+    INVERSE = {Kind.SPOUSE: Kind.SPOUSE, Kind.PARENT: Kind.CHILD, Kind.CHILD: Kind.PARENT,
+               Kind.SIBLING: Kind.SIBLING}
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("relative"))
+    kind = models.CharField(_("relation"), max_length=10, choices=Kind,
+                            help_text=_("What the relative is to this person."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "relative", "kind"],
+                                    name="relationship_unique"),
+            models.CheckConstraint(condition=~models.Q(person=models.F("relative")),
+                                   name="relationship_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.get_kind_display()}: {self.relative}"
