@@ -17,6 +17,7 @@ Pure Python: no Django imports, so it is usable from the importer, forms and tes
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -224,6 +225,13 @@ def parse(text: str | None) -> PartialDate | None:
     """
     if text is None:
         return None
+    return _parse_cached(text)
+
+
+# Lists of the repressed repeat the same dates thousands of times (a troika sat on one
+# day for hundreds of people), and PartialDate is immutable, so parsed values are shared.
+@functools.lru_cache(maxsize=65_536)
+def _parse_cached(text: str) -> PartialDate | None:
     cleaned = _clean(text)
     if not cleaned:
         return None

@@ -37,6 +37,11 @@ class RepressionEvent(models.Model):
     place_name = models.CharField(_("place as written"), max_length=300, blank=True)
     camp = models.ForeignKey(Camp, verbose_name=_("camp"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="events")
+    camp_name = models.CharField(
+        _("camp as written"), max_length=300, blank=True,
+        help_text=_("The camp as the source names it, kept even when it is not yet in the "
+                    "camps directory."),
+    )
     authority = models.CharField(
         _("authority"), max_length=200, blank=True,
         help_text=_("Who decided: NKVD troika, Special Council (OSO), Military Collegium of "

@@ -1,0 +1,130 @@
+"""Benchmark: import_records speed and memory.
+
+Writes a synthetic CSV that uses every import column, imports it into a fresh database
+with ``manage.py import_records`` in a child process, and prints rows per second and the
+child's peak memory. A small file is imported first: if the peak memory of the large file
+is about the same, memory does not grow with the file.
+
+    .venv/bin/python bench/import_records.py --rows 100000
+    .venv/bin/python bench/import_records.py --rows 100000 \
+        --database-url postgres://postgres@127.0.0.1:55432/postgres
+
+For PostgreSQL, the URL names a server; a fresh database is made on it and dropped after.
+Times include the child's Django start-up (about half a second), so they understate speed.
+"""
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SURNAMES = ["Иванов", "Петров", "Байтурсынов", "Дулатов", "Шмидт", "Ким", "Ковальчук",
+            "Гольдберг", "Сейфуллин", "Кузнецов", "Вишневский", "Мамедов", "Цой", "Мюллер"]
+GIVEN = ["Иван", "Ахмет", "Мыржакып", "Пётр", "Фридрих", "Иосиф", "Сакен", "Николай"]
+FATES = ["executed", "died_in_custody", "survived", "unknown", "died_in_exile"]
+CAMPS = ["ALZHIR", "Karlag", "Steplag", "Dallag", "Siblag", ""]
+PLACES = ["Акмолинск", "Алма-Ата", "Караганда", "Москва", "Семипалатинск", "Томск"]
+
+
+def write_csv(path: Path, rows: int, seed: int = 1937):
+    rng = random.Random(seed)
+    from registry.importer import COLUMNS
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for number in range(rows):
+            surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
+            fate = rng.choice(FATES)
+            arrest_day = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.choice([1937, 1938])}"
+            death = f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.1938" if fate == "executed" else ""
+            writer.writerow({
+                "external_id": f"bench-{number}", "surname": surname, "given_name": given,
+                "patronymic": "Петрович", "maiden_name": "",
+                "name_variants": f"{surname}ov {given}; {surname}ow {given}",
+                "sex": "male", "birth_date": rng.choice(["1890", "около 1900", "12.03.1895"]),
+                "birth_place": rng.choice(PLACES), "nationality": "казах",
+                "occupation": "учитель", "residence": "г. Акмолинск, ул. Ленина, 5",
+                "arrest_date": arrest_day, "arrest_place": rng.choice(PLACES),
+                "authority": "NKVD troika", "article": "58-10", "sentence": "10 years ITL",
+                "sentence_date": "1938", "camp": rng.choice(CAMPS), "death_date": death,
+                "death_place": "", "fate": fate, "rehabilitation_date": "1958",
+                "biography": "Synthetic benchmark row.", "source": "Bench Book of Memory",
+                "source_detail": f"p. {number // 40}",
+            }.get(column, "") for column in COLUMNS)
+
+
+def run(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--small-rows", type=int, default=10_000)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memorial.settings")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    import django
+
+    django.setup()  # the column list lives in the importer
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    database_url, cleanup = fresh_database(args.database_url, workdir)
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench",
+           "DEBUG": "", "CONN_MAX_AGE": "0"}
+    python = sys.executable
+    try:
+        subprocess.run([python, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        results = []
+        for rows in (args.small_rows, args.rows):
+            path = workdir / f"people-{rows}.csv"
+            write_csv(path, rows)
+            seconds = run([python, "manage.py", "import_records", str(path), "--status",
+                           "published", "--source", "Bench"], env)
+            peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            results.append((rows, seconds, peak_mib))
+            # Re-importing the same file updates nothing: the cost of an idempotent re-run.
+        reimport = run([python, "manage.py", "import_records", str(path), "--status",
+                        "published"], env)
+    finally:
+        cleanup()
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    print(f"database: {engine}; cores: {os.cpu_count()}")
+    for rows, seconds, peak in results:
+        print(f"import {rows:>8} rows: {seconds:7.1f} s  {rows / seconds:8.0f} rows/s  "
+              f"peak child memory so far {peak:6.0f} MiB")
+    print(f"re-import {args.rows} unchanged rows: {reimport:.1f} s "
+          f"({args.rows / reimport:.0f} rows/s)")
+
+
+def fresh_database(server_url: str, workdir: Path):
+    if not server_url:
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    import psycopg
+
+    name = f"bench_import_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    return server_url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+if __name__ == "__main__":
+    main()

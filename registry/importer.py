@@ -1,0 +1,543 @@
+"""Import a Book of Memory (or any list of people) from CSV.
+
+The columns are the public contract of DESIGN.md (``COLUMNS``); a file may carry any subset
+of them in any order. The import streams: rows are read, checked and written in batches,
+so memory stays flat however long the file. A bad row never stops the import: it is
+reported with its line number and every reason, and the good rows go in. ``external_id``
+makes a re-import update the record it created instead of adding a second one; only the
+columns present in the file are touched, so a file with fewer columns blanks nothing.
+
+Each created or changed record gets a revision (django-simple-history) whose reason names
+the file, so a moderator can see where a value came from and revert it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from registry import dates
+from registry.bulk import BulkInserter
+from registry.models import (
+    Camp,
+    Citation,
+    NameVariant,
+    Person,
+    Place,
+    PlaceName,
+    RepressionEvent,
+    Source,
+)
+
+COLUMNS = (
+    "external_id", "surname", "given_name", "patronymic", "maiden_name", "name_variants",
+    "sex", "birth_date", "birth_place", "nationality", "occupation", "residence",
+    "arrest_date", "arrest_place", "authority", "article", "sentence", "sentence_date",
+    "camp", "death_date", "death_place", "fate", "rehabilitation_date", "biography",
+    "source", "source_detail",
+)
+DATE_COLUMNS = ("birth_date", "death_date", "arrest_date", "sentence_date",
+                "rehabilitation_date")
+# Plain text columns copied onto Person as they are.
+PERSON_TEXT_COLUMNS = ("surname", "given_name", "patronymic", "maiden_name", "nationality",
+                       "occupation", "residence", "biography")
+VARIANT_SEPARATOR = ";"
+BATCH_SIZE = 1000
+
+SEX_WORDS = {
+    Person.Sex.MALE: {"male", "m", "man", "м", "муж", "муж.", "мужской", "мужчина", "ер"},
+    Person.Sex.FEMALE: {"female", "f", "w", "woman", "ж", "жен", "жен.", "женский",
+                        "женщина", "әйел"},
+}
+FATE_WORDS = {
+    Person.Fate.EXECUTED: {"executed", "shot", "расстрелян", "расстреляна", "расстрел"},
+    Person.Fate.DIED_IN_CUSTODY: {"died in custody", "died_in_custody", "died in camp",
+                                  "умер в заключении", "умерла в заключении",
+                                  "погиб в лагере", "погибла в лагере"},
+    Person.Fate.DIED_IN_EXILE: {"died in exile", "died_in_exile", "умер в ссылке",
+                                "умерла в ссылке"},
+    Person.Fate.SURVIVED: {"survived", "released", "освобожден", "освобождена",
+                           "освобождён", "выжил", "выжила"},
+    Person.Fate.UNKNOWN: {"unknown", "неизвестно", ""},
+}
+
+
+@dataclass
+class RowError:
+    line: int
+    reasons: list[str]
+
+    def __str__(self):
+        return f"line {self.line}: " + "; ".join(self.reasons)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (f"created {self.created}, updated {self.updated}, "
+                f"unchanged {self.unchanged}, rejected {self.rejected}")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (header, encoding); nothing was written."""
+
+
+@dataclass
+class ParsedRow:
+    """One good row: the values to apply, keyed by column, only for columns in the file."""
+
+    line: int
+    values: dict
+    person: Person | None = None  # set for a row that updates an existing record
+    person_id: int | None = None
+
+
+class RecordImporter:
+    """Reads CSV rows and writes people, their names, events and citations in batches."""
+
+    def __init__(self, *, status: str, source_title: str = "", change_reason: str = "",
+                 batch_size: int = BATCH_SIZE,
+                 on_error: Callable[[RowError], None] | None = None,
+                 keep_errors: int = 1000):
+        if status not in (Person.Status.PUBLISHED, Person.Status.PENDING):
+            raise ValueError("status must be published or pending")
+        self.status = status
+        self.default_source_title = source_title.strip()
+        self.change_reason = change_reason or "import_records"
+        self.batch_size = batch_size
+        self.on_error = on_error
+        # Errors beyond this many are counted and passed to on_error but not kept, so a
+        # file of a million bad rows still runs in flat memory.
+        self.keep_errors = keep_errors
+        self.result = ImportResult()
+        self._places = _PlaceIndex()
+        self._camps = _CampIndex()
+        self._sources: dict[str, Source] = {}
+        self._inserters = {model: BulkInserter(model)
+                           for model in (Person, NameVariant, RepressionEvent, Citation)}
+
+    # --- reading -------------------------------------------------------------------
+
+    def run(self, stream: io.BufferedIOBase | Iterable[bytes]) -> ImportResult:
+        """Import a binary stream of UTF-8 CSV; return the counts and the bad rows."""
+        text = io.TextIOWrapper(_as_binary(stream), encoding="utf-8-sig",
+                                errors="surrogateescape", newline="")
+        reader = csv.reader(text)
+        header = self._read_header(reader)
+        batch: list[ParsedRow] = []
+        batch_ids: set[str] = set()
+        for row in reader:
+            parsed = self._parse_row(header, row, reader.line_num)
+            if parsed is None:
+                continue
+            external_id = parsed.values.get("external_id")
+            if external_id and external_id in batch_ids:
+                # The same record twice in a file: the later row updates the earlier one,
+                # which only works once the earlier one is written.
+                self._write(batch)
+                batch, batch_ids = [], set()
+            batch.append(parsed)
+            if external_id:
+                batch_ids.add(external_id)
+            if len(batch) >= self.batch_size:
+                self._write(batch)
+                batch, batch_ids = [], set()
+        self._write(batch)
+        return self.result
+
+    def _read_header(self, reader) -> list[str]:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportFileError("The file is empty: it needs a header row.") from None
+        if any(_has_undecodable(cell) for cell in header):
+            raise ImportFileError(_encoding_message(header))
+        names = [cell.strip().lower() for cell in header]
+        unknown = [name for name in names if name not in COLUMNS]
+        if unknown:
+            raise ImportFileError(
+                "Unknown column(s): " + ", ".join(repr(name) for name in unknown)
+                + ". The columns are: " + ", ".join(COLUMNS) + "."
+            )
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ImportFileError("Column(s) given twice: " + ", ".join(repeated) + ".")
+        if "surname" not in names:
+            raise ImportFileError("The file needs a 'surname' column.")
+        return names
+
+    def _parse_row(self, header: list[str], row: list[str], line: int) -> ParsedRow | None:
+        if not any(cell.strip() for cell in row):
+            return None  # blank lines are not records
+        reasons = []
+        if len(row) != len(header):
+            reasons.append(f"has {len(row)} fields, the header has {len(header)}")
+        elif _SUSPICIOUS.search("".join(row)):
+            reasons.append(_encoding_message(row) if _has_undecodable("".join(row))
+                           else "contains a NUL character (is this a binary file?)")
+        else:
+            values, reasons = parse_values(dict(zip(header, (c.strip() for c in row),
+                                                    strict=True)))
+        if reasons:
+            self._reject(RowError(line, reasons))
+            return None
+        return ParsedRow(line=line, values=values)
+
+    def _reject(self, error: RowError):
+        self.result.rejected += 1
+        if len(self.result.errors) < self.keep_errors:
+            self.result.errors.append(error)
+        if self.on_error:
+            self.on_error(error)
+
+    # --- writing -------------------------------------------------------------------
+
+    def _write(self, batch: list[ParsedRow]):
+        if not batch:
+            return
+        with transaction.atomic():
+            existing = self._existing_people(batch)
+            new_rows, update_rows = [], []
+            for row in batch:
+                row.person = existing.get(row.values.get("external_id"))
+                (update_rows if row.person else new_rows).append(row)
+            self._create_people(new_rows)
+            changed = self._update_people(update_rows)
+            changed |= self._write_parts(new_rows, update_rows)
+            self.result.updated += len(changed)
+            self.result.unchanged += len(update_rows) - len(changed)
+
+    def _existing_people(self, batch: list[ParsedRow]) -> dict[str, Person]:
+        ids = [row.values["external_id"] for row in batch if row.values.get("external_id")]
+        if not ids:
+            return {}
+        return {person.external_id: person
+                for person in Person.objects.filter(external_id__in=ids)}
+
+    def _create_people(self, rows: list[ParsedRow]):
+        people = [{"status": self.status, **self._person_fields(row.values)} for row in rows]
+        ids = self._inserters[Person].insert(people, change_reason=self.change_reason,
+                                             returning=True)
+        for row, pk in zip(rows, ids, strict=True):
+            row.person_id = pk
+        self.result.created += len(rows)
+
+    def _update_people(self, rows: list[ParsedRow]) -> set[int]:
+        """Apply the file's values to existing people; return the ids of those changed."""
+        changed, fields = [], set()
+        for row in rows:
+            row.person_id = row.person.pk
+            touched = [name for name, value in self._person_fields(row.values).items()
+                       if getattr(row.person, name) != value]
+            for name in touched:
+                setattr(row.person, name, self._person_fields(row.values)[name])
+            if touched:
+                changed.append(row.person)
+                fields.update(touched)
+        if changed:
+            now = timezone.now()
+            for person in changed:
+                person.updated_at = now  # bulk_update does not apply auto_now
+                _refresh_derived_fields(person)
+            fields |= {f.attname for f in Person._meta.concrete_fields
+                       if getattr(f, "source", None) in fields} | {"updated_at"}
+            bulk_update_with_history(changed, Person, sorted(fields),
+                                     batch_size=self.batch_size,
+                                     default_change_reason=self.change_reason)
+        return {person.pk for person in changed}
+
+    def _person_fields(self, values: dict) -> dict:
+        """Person attributes (by attname) for the columns present in the row."""
+        fields = {column: values[column] for column in PERSON_TEXT_COLUMNS if column in values}
+        for column in ("external_id", "sex", "fate", "birth_date", "death_date"):
+            if column in values:
+                fields[column] = values[column]
+        for column, text_field, link_field in (
+            ("birth_place", "birth_place_name", "birth_place_id"),
+            ("death_place", "death_place_name", "death_place_id"),
+            ("residence", "residence", "residence_place_id"),
+        ):
+            if column in values:
+                fields[text_field] = values[column]
+                fields[link_field] = self._places.find(values[column])
+        return fields
+
+    def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
+        """Add names, events and citations; return ids of existing people whose parts changed."""
+        people = [row.person for row in updated_rows]
+        known_variants = _existing_variants(people)
+        known_events = _existing_events(people)
+        known_citations = set(Citation.objects.filter(person__in=people)
+                              .values_list("person_id", "source_id", "detail"))
+        variants, events, citations = [], [], []
+        updated_events: list[RepressionEvent] = []
+        event_fields: set[str] = set()
+        for row in [*new_rows, *updated_rows]:
+            person_id = row.person_id
+            for surname, given_name, patronymic in row.values.get("name_variants", []):
+                key = (person_id, surname, given_name, patronymic)
+                if key not in known_variants:
+                    known_variants.add(key)
+                    variants.append({"person_id": person_id, "surname": surname,
+                                     "given_name": given_name, "patronymic": patronymic})
+            for kind, attributes in self._event_values(row.values):
+                event = known_events.get((person_id, kind))
+                if event is None:
+                    events.append({"person_id": person_id, "kind": kind, **attributes})
+                    continue
+                touched = [name for name, value in attributes.items()
+                           if getattr(event, name) != value]
+                if touched:
+                    for name in touched:
+                        setattr(event, name, attributes[name])
+                    _refresh_derived_fields(event)
+                    updated_events.append(event)
+                    event_fields.update(touched)
+            citation = self._citation(row.values, person_id)
+            if citation and citation not in known_citations:
+                known_citations.add(citation)
+                citations.append(dict(zip(("person_id", "source_id", "detail"), citation,
+                                          strict=True)))
+        reason = self.change_reason
+        for model, rows in ((NameVariant, variants), (RepressionEvent, events),
+                            (Citation, citations)):
+            self._inserters[model].insert(rows, change_reason=reason)
+        if updated_events:
+            if "date" in event_fields:
+                event_fields |= {"date_lower", "date_upper", "anniversary"}
+            bulk_update_with_history(updated_events, RepressionEvent, sorted(event_fields),
+                                     batch_size=self.batch_size, default_change_reason=reason)
+        existing = {person.pk for person in people}
+        touched_people = {row["person_id"] for row in [*variants, *events, *citations]}
+        touched_people |= {event.person_id for event in updated_events}
+        return touched_people & existing
+
+    def _event_values(self, values: dict) -> Iterator[tuple[str, dict]]:
+        """The events a row describes, one per kind, with only the columns it carries."""
+        kind = RepressionEvent.Kind
+        arrest = _present(values, date="arrest_date", place_name="arrest_place")
+        if "arrest_place" in values:
+            arrest["place_id"] = self._places.find(values["arrest_place"])
+        sentence = _present(values, date="sentence_date", authority="authority",
+                            article="article", sentence="sentence")
+        for event_kind, attributes in ((kind.ARREST, arrest), (kind.SENTENCE, sentence)):
+            if any(attributes.values()):
+                yield event_kind, attributes
+        if values.get("camp"):
+            yield kind.IMPRISONMENT, {"camp_name": values["camp"],
+                                      "camp_id": self._camps.find(values["camp"])}
+        death_kind = {Person.Fate.EXECUTED: kind.EXECUTION,
+                      Person.Fate.DIED_IN_CUSTODY: kind.DEATH_IN_CUSTODY}.get(values.get("fate"))
+        if death_kind and (values.get("death_date") or values.get("death_place")):
+            death = _present(values, date="death_date", place_name="death_place")
+            if "death_place" in values:
+                death["place_id"] = self._places.find(values["death_place"])
+            yield death_kind, death
+        if values.get("rehabilitation_date"):
+            yield kind.REHABILITATION, {"date": values["rehabilitation_date"]}
+
+    def _citation(self, values: dict, person_id: int) -> tuple | None:
+        """(person_id, source_id, detail) of the row's citation, if it names a source."""
+        title = values.get("source") or self.default_source_title
+        if not title:
+            return None
+        source = self._sources.get(title)
+        if source is None:
+            source, _ = Source.objects.get_or_create(title=title)
+            self._sources[title] = source
+        return person_id, source.pk, values.get("source_detail", "")
+
+
+# --- parsing values (no database) -------------------------------------------------------
+
+def parse_values(raw: dict[str, str]) -> tuple[dict, list[str]]:
+    """Check and convert one row's text; return the values and the reasons it is bad."""
+    values: dict = {}
+    reasons: list[str] = []
+    for column, text in raw.items():
+        try:
+            values[column] = _convert(column, text)
+        except ValueError as error:
+            reasons.append(f"{column}: {error}")
+    if not values.get("surname"):
+        reasons.append("surname: is empty")
+    reasons.extend(_length_problems(values))
+    return values, reasons
+
+
+def _convert(column: str, text: str):
+    if column in DATE_COLUMNS:
+        try:
+            return dates.parse(text)
+        except dates.PartialDateError as error:
+            raise ValueError(str(error)) from None
+    if column == "sex":
+        return _lookup(text, SEX_WORDS, "sex", "male, female") if text else ""
+    if column == "fate":
+        return _lookup(text, FATE_WORDS, "fate", ", ".join(Person.Fate.values))
+    if column == "name_variants":
+        return [_variant(part) for part in text.split(VARIANT_SEPARATOR) if part.strip()]
+    if column == "external_id":
+        return text or None
+    return text
+
+
+def _lookup(text: str, table: dict, what: str, allowed: str):
+    folded = " ".join(text.lower().replace("_", " ").split())
+    for value, words in table.items():
+        if folded == value.replace("_", " ") or folded in words:
+            return value
+    raise ValueError(f"unknown {what} “{text}” (use {allowed})")
+
+
+def _variant(text: str) -> tuple[str, str, str]:
+    """'Surname Given Patronymic' written in one cell, as the export writes it."""
+    words = text.split()
+    return words[0], words[1] if len(words) > 1 else "", " ".join(words[2:])
+
+
+_MAX_LENGTHS = {
+    "surname": 150, "given_name": 150, "patronymic": 150, "maiden_name": 150,
+    "nationality": 100, "occupation": 300, "residence": 300, "birth_place": 300,
+    "death_place": 300, "arrest_place": 300, "authority": 200, "article": 100,
+    "sentence": 300, "camp": 300, "external_id": 100, "source": 400, "source_detail": 300,
+}
+
+
+def _length_problems(values: dict) -> Iterator[str]:
+    for column, limit in _MAX_LENGTHS.items():
+        value = values.get(column)
+        if isinstance(value, str) and len(value) > limit:
+            yield f"{column}: longer than {limit} characters"
+    for variant in values.get("name_variants", []):
+        if max(map(len, variant)) > 150:
+            yield "name_variants: a name is longer than 150 characters"
+
+
+def _present(values: dict, **columns: str) -> dict:
+    """Map event attributes to row values, for the columns the row carries."""
+    return {attribute: values[column] for attribute, column in columns.items()
+            if column in values}
+
+
+# surrogateescape turns bytes that are not UTF-8 into lone surrogates U+DC80..U+DCFF.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SUSPICIOUS = re.compile("[\udc80-\udcff\x00]")
+
+
+def _has_undecodable(text: str) -> bool:
+    return _UNDECODABLE.search(text) is not None
+
+
+def _encoding_message(cells: list[str]) -> str:
+    raw = ",".join(cells).encode("utf-8", "surrogateescape")
+    hint = ""
+    try:
+        raw.decode("cp1251")
+        hint = " (it looks like Windows-1251: save the file as UTF-8)"
+    except UnicodeDecodeError:
+        pass
+    return "not valid UTF-8" + hint
+
+
+def _as_binary(stream) -> io.BufferedIOBase:
+    if isinstance(stream, io.IOBase):
+        return stream
+    return io.BufferedReader(_IterableStream(stream))
+
+
+class _IterableStream(io.RawIOBase):
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
+
+
+def _refresh_derived_fields(instance):
+    """Recompute date bounds before a bulk_update, which does not call pre_save."""
+    for model_field in instance._meta.concrete_fields:
+        if hasattr(model_field, "derive"):
+            model_field.pre_save(instance, add=False)
+
+
+def _existing_variants(people: list[Person]) -> set[tuple]:
+    return set(NameVariant.objects.filter(person__in=people)
+               .values_list("person_id", "surname", "given_name", "patronymic"))
+
+
+def _existing_events(people: list[Person]) -> dict[tuple, RepressionEvent]:
+    """The first event of each kind per person: a re-import updates it in place."""
+    found = {}
+    for event in RepressionEvent.objects.filter(person__in=people).order_by("-date_lower", "-id"):
+        found[(event.person_id, event.kind)] = event
+    return found
+
+
+# --- matching names of places and camps --------------------------------------------------
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").split())
+
+
+class _PlaceIndex:
+    """Finds a Place by any of its names; loaded once per import (places are few)."""
+
+    def __init__(self):
+        self._by_name: dict[str, int] | None = None
+
+    def find(self, text: str) -> int | None:
+        """The id of the place named ``text``, or None."""
+        if not text:
+            return None
+        if self._by_name is None:
+            self._by_name = {}
+            for pk, name in Place.objects.values_list("pk", "name"):
+                self._by_name.setdefault(_fold(name), pk)
+            for pk, name in PlaceName.objects.values_list("place_id", "name"):
+                self._by_name.setdefault(_fold(name), pk)
+        # "Akmolinsk, Kazakh SSR" -> try the whole text, then its first part.
+        for candidate in (text, text.split(",")[0]):
+            pk = self._by_name.get(_fold(candidate))
+            if pk:
+                return pk
+        return None
+
+
+class _CampIndex:
+    def __init__(self):
+        self._by_name: dict[str, int] | None = None
+
+    def find(self, text: str) -> int | None:
+        """The id of the camp named ``text`` by any of its names, or None."""
+        if self._by_name is None:
+            self._by_name = {}
+            for camp in Camp.objects.all():
+                for name in camp.all_names():
+                    self._by_name.setdefault(_fold(name), camp.pk)
+        return self._by_name.get(_fold(text))
