@@ -45,7 +45,8 @@ def write_csv(path: Path, rows: int, seed: int = 1937):
         for number in range(rows):
             surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
             fate = rng.choice(FATES)
-            arrest_day = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.choice([1937, 1938])}"
+            year = rng.choice([1937, 1938])
+            arrest_day = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{year}"
             death = f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.1938" if fate == "executed" else ""
             writer.writerow({
                 "external_id": f"bench-{number}", "surname": surname, "given_name": given,

@@ -176,8 +176,9 @@ class RecordImporter:
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ImportFileError("Column(s) given twice: " + ", ".join(repeated) + ".")
-        if "surname" not in names:
-            raise ImportFileError("The file needs a 'surname' column.")
+        if "surname" not in names and "external_id" not in names:
+            raise ImportFileError("The file needs a 'surname' column (or 'external_id' to "
+                                  "update records already imported).")
         return names
 
     def _parse_row(self, header: list[str], row: list[str], line: int) -> ParsedRow | None:
@@ -214,7 +215,14 @@ class RecordImporter:
             new_rows, update_rows = [], []
             for row in batch:
                 row.person = existing.get(row.values.get("external_id"))
-                (update_rows if row.person else new_rows).append(row)
+                if row.person:
+                    update_rows.append(row)
+                elif row.values.get("surname"):
+                    new_rows.append(row)
+                else:
+                    self._reject(RowError(row.line, [
+                        f"no surname, and no record has external_id "
+                        f"“{row.values.get('external_id')}” to update"]))
             self._create_people(new_rows)
             changed = self._update_people(update_rows)
             changed |= self._write_parts(new_rows, update_rows)
@@ -229,7 +237,9 @@ class RecordImporter:
                 for person in Person.objects.filter(external_id__in=ids)}
 
     def _create_people(self, rows: list[ParsedRow]):
-        people = [{"status": self.status, **self._person_fields(row.values)} for row in rows]
+        published_at = timezone.now() if self.status == Person.Status.PUBLISHED else None
+        people = [{"status": self.status, "published_at": published_at,
+                   **self._person_fields(row.values)} for row in rows]
         ids = self._inserters[Person].insert(people, change_reason=self.change_reason,
                                              returning=True)
         for row, pk in zip(rows, ids, strict=True):
@@ -373,7 +383,7 @@ def parse_values(raw: dict[str, str]) -> tuple[dict, list[str]]:
             values[column] = _convert(column, text)
         except ValueError as error:
             reasons.append(f"{column}: {error}")
-    if not values.get("surname"):
+    if "surname" in values and not values["surname"]:
         reasons.append("surname: is empty")
     reasons.extend(_length_problems(values))
     return values, reasons

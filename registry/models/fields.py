@@ -8,7 +8,9 @@ the date they describe. Filters and ordering use the derived, indexed columns.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from registry import dates
@@ -48,14 +50,28 @@ class PartialDateFormField(forms.CharField):
         return parse_or_validation_error(super().to_python(value) or None)
 
 
+class _PartialDateAttribute(DeferredAttribute):
+    """Assigning text (``person.birth_date = "около 1900"``) stores the parsed date."""
+
+    def __set__(self, instance, value):
+        if isinstance(value, str):
+            value = dates.parse(value)
+        instance.__dict__[self.field.attname] = value
+
+
 class PartialDateField(models.CharField):
     description = _("A date that may be only a year or a month, or qualified")
+    descriptor_class = _PartialDateAttribute
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
+        # The value in Python is a PartialDate, not text: its stored form is always short,
+        # so CharField's length check (which measures the Python value) does not apply.
+        self.validators[:] = [v for v in self.validators
+                              if not isinstance(v, MaxLengthValidator)]
 
     def from_db_value(self, value, expression, connection):
         return dates.parse(value) if value else None
@@ -72,7 +88,9 @@ class PartialDateField(models.CharField):
         return "" if value is None else str(value)
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": PartialDateFormField, **kwargs})
+        # What a person types ("between 1936 and 1938") may be longer than what is stored.
+        return super().formfield(**{"form_class": PartialDateFormField, "max_length": None,
+                                    **kwargs})
 
 
 class _DerivedFromPartialDate:

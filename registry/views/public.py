@@ -1,5 +1,133 @@
-def home(r): pass
-def search(r): pass
+"""Pages for visitors. Every one of them starts from ``Person.objects.published()``."""
+
+import json
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
-class PersonDetailView(DetailView): pass
-class CampDetailView(DetailView): pass
+
+from registry.models import Camp, Citation, Person, Photo, Relationship, RepressionEvent
+from registry.search import search_people
+from registry.templatetags.registry import life_years
+
+ON_THIS_DAY_KINDS = (RepressionEvent.Kind.ARREST, RepressionEvent.Kind.SENTENCE,
+                     RepressionEvent.Kind.EXECUTION, RepressionEvent.Kind.DEATH_IN_CUSTODY)
+
+
+def home(request):
+    published = Person.objects.published()
+    today = timezone.localdate()
+    on_this_day = (
+        RepressionEvent.objects.filter(
+            person__in=published, anniversary=today.month * 100 + today.day,
+            kind__in=ON_THIS_DAY_KINDS,
+        )
+        .select_related("person")
+        .order_by("date_lower", "id")[:12]
+    )
+    context = {
+        "person_count": published.count(),
+        "on_this_day": on_this_day,
+        "today": today,
+        "latest": published.order_by("-published_at", "-id")[:8],
+    }
+    return render(request, "registry/home.html", context)
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    people = search_people(Person.objects.published(), query) if query else None
+    page = None
+    if people is not None:
+        paginator = Paginator(people.order_by("surname", "given_name", "id"),
+                              per_page=25)
+        page = paginator.get_page(request.GET.get("page"))
+    return render(request, "registry/search.html", {"query": query, "page": page})
+
+
+class PersonDetailView(DetailView):
+    template_name = "registry/person_detail.html"
+    context_object_name = "person"
+
+    def get_queryset(self):
+        return (
+            Person.objects.published()
+            .select_related("birth_place", "residence_place", "death_place")
+            .prefetch_related(
+                "variants",
+                Prefetch("events", queryset=RepressionEvent.objects.select_related(
+                    "place", "camp").order_by("date_lower", "id")),
+                Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        url = self.request.build_absolute_uri(person.get_absolute_url())
+        photos = list(Photo.objects.public().filter(person=person))
+        context.update(
+            photos=photos,
+            relatives=relatives_of(person),
+            canonical_url=url,
+            json_ld=json_ld(person, url, photos, self.request),
+            today=timezone.localdate(),
+        )
+        return context
+
+
+def relatives_of(person: Person) -> list[tuple[str, Person]]:
+    """(relation, relative) pairs in both directions, published relatives only."""
+    published = Person.objects.published()
+    kinds = dict(Relationship.Kind.choices)
+    pairs = [(kinds[r.kind], r.relative) for r in Relationship.objects.filter(
+        person=person, relative__in=published).select_related("relative")]
+    pairs += [(kinds[Relationship.INVERSE[r.kind]], r.person) for r in Relationship.objects
+              .filter(relative=person, person__in=published).select_related("person")]
+    return pairs
+
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld(person: Person, url: str, photos: list[Photo], request) -> str:
+    """schema.org/Person for search engines, escaped for a <script> block."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": person.full_name,
+        "familyName": person.surname,
+        "givenName": person.given_name,
+        "url": url,
+        "description": _("Victim of political repression") + f" ({life_years(person)})",
+    }
+    if person.patronymic:
+        data["additionalName"] = person.patronymic
+    if person.birth_date:
+        data["birthDate"] = str(person.birth_date)
+    if person.death_date:
+        data["deathDate"] = str(person.death_date)
+    if person.birth_place_id:
+        data["birthPlace"] = {"@type": "Place", "name": person.birth_place.name}
+    if person.occupation:
+        data["jobTitle"] = person.occupation
+    if photos:
+        data["image"] = request.build_absolute_uri(photos[0].image.url)
+    return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+
+
+class CampDetailView(DetailView):
+    template_name = "registry/camp_detail.html"
+    context_object_name = "camp"
+    model = Camp
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        people = (Person.objects.published()
+                  .filter(pk__in=self.object.events.values("person_id"))
+                  .order_by("surname", "given_name", "id"))
+        context["page"] = Paginator(people, 25).get_page(self.request.GET.get("page"))
+        return context

@@ -1,0 +1,45 @@
+# The memorial registry. `make help` lists what you can do.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Tests and benchmarks run with DEBUG off, like production, and need some key.
+TEST_ENV := SECRET_KEY=tests-only-not-secret DEBUG=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint messages demo bench bench-import bench-demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+messages: $(VENV)/.installed ## Compile the translations (.po -> .mo; needs gettext)
+	DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0
+
+run: $(VENV)/.installed messages ## Serve the site with demo data on http://127.0.0.1:8000
+	DEBUG=1 $(MANAGE) migrate -v0
+	DEBUG=1 $(MANAGE) demo_site
+	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed ## ruff, and a check that every model change has a migration
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run -v0
+
+test: $(VENV)/.installed messages lint ## Run the whole suite (on DATABASE_URL if set, else SQLite)
+	$(TEST_ENV) $(BIN)/pytest
+
+bench-import: $(VENV)/.installed ## Import speed and memory (DATABASE_URL= a PostgreSQL server to use it)
+	$(BIN)/python bench/import_records.py --rows 100000 $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+bench-demo: $(VENV)/.installed ## Demo data generation speed
+	$(BIN)/python bench/generate_demo.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+clean: ## Remove the virtualenv, the development database and collected files
+	rm -rf $(VENV) db.sqlite3 staticfiles media

@@ -1,0 +1,198 @@
+"""The moderators' workplace.
+
+Status fields are read-only here on purpose: a record's status changes only through the
+services in ``registry/moderation.py`` (which record who, when and why), never by editing
+a field. Every other change is kept as a revision (the "History" button on each record).
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry.models import (
+    Camp,
+    Citation,
+    Document,
+    NameVariant,
+    Person,
+    Photo,
+    Place,
+    PlaceName,
+    Relationship,
+    RepressionEvent,
+    Source,
+)
+from registry.templatetags.registry import life_years
+
+
+class NameVariantInline(admin.TabularInline):
+    model = NameVariant
+    extra = 0
+    fields = ("surname", "given_name", "patronymic", "kind", "note")
+
+
+class RepressionEventInline(admin.StackedInline):
+    model = RepressionEvent
+    extra = 0
+    autocomplete_fields = ("place", "camp")
+    fields = (("kind", "date"), ("place", "place_name"), ("camp", "camp_name"),
+              ("authority", "article"), ("sentence", "term_years"), "notes")
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    extra = 0
+    fields = ("image", "caption", "year", "credit", "position", "status")
+    readonly_fields = ("status",)
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    fields = ("file", "title", "status")
+    readonly_fields = ("status",)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "detail", "event")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Offer only this person's events, not every event in the registry.
+        if db_field.name == "event":
+            person_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = RepressionEvent.objects.filter(person_id=person_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RelationshipInline(admin.TabularInline):
+    model = Relationship
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ("relative",)
+    fields = ("kind", "relative", "note")
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ("full_name", "life", "birth_place_name", "fate", "status", "is_demo")
+    list_filter = ("status", "fate", "sex", "is_demo")
+    search_fields = ("surname", "given_name", "patronymic", "maiden_name",
+                     "variants__surname", "=external_id")
+    autocomplete_fields = ("birth_place", "residence_place", "death_place")
+    readonly_fields = ("status", "published_at", "created_at", "updated_at", "is_demo")
+    inlines = (NameVariantInline, RepressionEventInline, PhotoInline, DocumentInline,
+               CitationInline, RelationshipInline)
+    fieldsets = (
+        (_("Name"), {"fields": (("surname", "given_name", "patronymic"), "maiden_name",
+                                "sex")}),
+        (_("Life"), {"fields": (("birth_date", "birth_place", "birth_place_name"),
+                                "nationality", "occupation", "education", "party_membership",
+                                ("residence", "residence_place"),
+                                ("death_date", "death_place", "death_place_name"), "fate")}),
+        (_("Biography"), {"fields": ("biography",)}),
+        (_("Record"), {"fields": ("status", "external_id", "is_demo", "published_at",
+                                  "created_at", "updated_at")}),
+    )
+    # At a million records an exact count on every filtered page is too slow to wait for.
+    show_full_result_count = False
+    list_per_page = 50
+
+    @admin.display(description=_("name"), ordering="surname")
+    def full_name(self, person):
+        return person.full_name
+
+    @admin.display(description=_("years"))
+    def life(self, person):
+        return life_years(person)
+
+
+class PlaceNameInline(admin.TabularInline):
+    model = PlaceName
+    extra = 0
+
+
+@admin.register(Place)
+class PlaceAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "parent")
+    list_filter = ("kind",)
+    search_fields = ("name", "names__name")
+    autocomplete_fields = ("parent",)
+    inlines = (PlaceNameInline,)
+
+
+@admin.register(PlaceName)
+class PlaceNameAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "place", "language", "year_from", "year_to")
+    search_fields = ("name", "place__name")
+    autocomplete_fields = ("place",)
+
+
+@admin.register(Camp)
+class CampAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "full_name", "kind", "year_opened", "year_closed", "place")
+    list_filter = ("kind",)
+    search_fields = ("name", "full_name", "abbreviation", "other_names")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("place",)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "kind", "archive", "fond", "opis", "delo")
+    list_filter = ("kind",)
+    search_fields = ("title", "archive")
+
+
+@admin.register(RepressionEvent)
+class RepressionEventAdmin(SimpleHistoryAdmin):
+    list_display = ("person", "kind", "date", "camp", "authority", "article")
+    list_filter = ("kind", "camp")
+    search_fields = ("person__surname", "authority", "article", "camp_name")
+    autocomplete_fields = ("person", "place", "camp")
+    list_select_related = ("person", "camp")
+    show_full_result_count = False
+
+
+@admin.register(Photo)
+class PhotoAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "person", "status", "year")
+    list_filter = ("status",)
+    search_fields = ("caption", "person__surname")
+    autocomplete_fields = ("person",)
+    readonly_fields = ("status",)
+    list_select_related = ("person",)
+
+
+@admin.register(Document)
+class DocumentAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "person", "status")
+    list_filter = ("status",)
+    search_fields = ("title", "person__surname")
+    autocomplete_fields = ("person",)
+    readonly_fields = ("status",)
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(SimpleHistoryAdmin):
+    list_display = ("person", "kind", "relative")
+    list_filter = ("kind",)
+    search_fields = ("person__surname", "relative__surname")
+    autocomplete_fields = ("person", "relative")
+
+
+@admin.register(NameVariant)
+class NameVariantAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "person", "kind")
+    list_filter = ("kind",)
+    search_fields = ("surname", "given_name", "person__surname")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(Citation)
+class CitationAdmin(SimpleHistoryAdmin):
+    list_display = ("source", "detail", "person")
+    search_fields = ("source__title", "detail", "person__surname")
+    autocomplete_fields = ("source", "person", "event")

@@ -1,0 +1,65 @@
+"""The moderators' pages open and show what moderators need."""
+
+import pytest
+from django.contrib import admin
+
+from registry.models import Person
+from tests.factories import CitationFactory, EventFactory, PublishedPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+REGISTRY_MODELS = [model for model in admin.site._registry if model._meta.app_label == "registry"]
+
+
+def test_every_registry_model_is_in_the_admin():
+    from django.apps import apps
+
+    names = {model.__name__ for model in apps.get_app_config("registry").get_models()
+             if not model.__name__.startswith("Historical")}
+    assert names == {model.__name__ for model in REGISTRY_MODELS}
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_list_and_add_pages_open(admin_client, model):
+    info = model._meta.app_label, model._meta.model_name
+    assert admin_client.get(f"/admin/{info[0]}/{info[1]}/").status_code == 200
+    assert admin_client.get(f"/admin/{info[0]}/{info[1]}/add/").status_code == 200
+
+
+def test_person_page_has_its_parts_and_history(admin_client):
+    person = PublishedPersonFactory(surname="Дулатов")
+    EventFactory(person=person, kind="arrest", article="58-10")
+    CitationFactory(person=person)
+    page = admin_client.get(f"/admin/registry/person/{person.pk}/change/").content.decode()
+    assert "Дулатов" in page and "58-10" in page
+    for inline in ("name variants", "repression events", "photographs", "citations",
+                   "relationships"):
+        assert inline in page.lower(), inline
+    history = admin_client.get(f"/admin/registry/person/{person.pk}/history/")
+    assert history.status_code == 200
+
+
+def test_editing_a_person_keeps_a_revision_with_who(admin_client, admin_user):
+    person = PublishedPersonFactory(surname="Дулатов", given_name="Миржакип")
+    url = f"/admin/registry/person/{person.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"given_name": "Мыржакып", "birth_date": "около 1885"})
+    for prefix in ("variants", "events", "photos", "documents", "citations", "relationships"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person.refresh_from_db()
+    assert person.given_name == "Мыржакып"
+    assert person.birth_date_lower.year == 1883
+    assert person.status == Person.Status.PUBLISHED  # status is not editable here
+    latest = person.history.first()
+    assert (latest.history_user, latest.given_name) == (admin_user, "Мыржакып")
+    assert person.history.last().given_name == "Миржакип"
+
+
+def test_status_cannot_be_changed_by_editing(admin_client):
+    person = PublishedPersonFactory()
+    form = admin_client.get(f"/admin/registry/person/{person.pk}/change/").context[
+        "adminform"].form
+    assert "status" not in form.fields

@@ -1,0 +1,177 @@
+"""Importing a Book of Memory from CSV, as an archivist would."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from registry.importer import ImportFileError, RecordImporter
+from registry.models import Citation, NameVariant, Person, RepressionEvent
+from tests.factories import CampFactory, PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ("external_id,surname,given_name,patronymic,name_variants,sex,birth_date,birth_place,"
+          "arrest_date,authority,article,sentence,camp,death_date,fate,rehabilitation_date,"
+          "source_detail\n")
+GOOD = (
+    "kz-1,Байтурсынов,Ахмет,,Baitursynov Akhmet;Байтұрсынұлы Ахмет,м,1872,Акмолинск,"
+    "1937-10-02,тройка НКВД,58-2,ВМН,,8.12.1937,расстрелян,1988,т. 1 с. 12\n"
+    "kz-2,Иванова,Мария,Петровна,,ж,около 1900,,10.1937,ОСО,58-1в,8 лет ИТЛ,АЛЖИР,,survived,"
+    "1956,\n"
+)
+
+
+def run_import(text: str | bytes, status="published", source="Book of Memory of Kazakhstan"):
+    data = text.encode() if isinstance(text, str) else text
+    errors = []
+    importer = RecordImporter(status=status, source_title=source, on_error=errors.append)
+    result = importer.run(io.BytesIO(data))
+    return result, errors
+
+
+def test_good_rows_become_full_records():
+    alzhir = CampFactory(name="ALZHIR", other_names="АЛЖИР")
+    akmolinsk = PlaceFactory(name="Akmolinsk")
+    akmolinsk.names.create(name="Акмолинск", language="ru")
+
+    result, errors = run_import(HEADER + GOOD)
+
+    assert (result.created, result.rejected, errors) == (2, 0, [])
+    baitursynov = Person.objects.get(external_id="kz-1")
+    assert baitursynov.status == Person.Status.PUBLISHED
+    assert str(baitursynov.death_date) == "1937-12-08"
+    assert baitursynov.birth_place == akmolinsk
+    assert baitursynov.fate == Person.Fate.EXECUTED
+    assert sorted(str(v) for v in baitursynov.variants.all()) == [
+        "Baitursynov Akhmet", "Байтұрсынұлы Ахмет"]
+    kinds = set(baitursynov.events.values_list("kind", flat=True))
+    assert kinds == {"arrest", "sentence", "execution", "rehabilitation"}
+    sentence = baitursynov.events.get(kind="sentence")
+    assert (sentence.authority, sentence.article, sentence.sentence) == ("тройка НКВД", "58-2",
+                                                                         "ВМН")
+    execution = baitursynov.events.get(kind="execution")
+    assert execution.anniversary == 1208
+    citation = baitursynov.citations.get()
+    assert (citation.source.title, citation.detail) == ("Book of Memory of Kazakhstan",
+                                                        "т. 1 с. 12")
+    ivanova = Person.objects.get(external_id="kz-2")
+    assert ivanova.sex == Person.Sex.FEMALE
+    assert ivanova.birth_date_lower.year == 1898  # "about 1900" is a window
+    imprisonment = ivanova.events.get(kind="imprisonment")
+    assert (imprisonment.camp, imprisonment.camp_name) == (alzhir, "АЛЖИР")
+
+
+def test_every_bad_row_is_reported_with_its_line_and_the_good_ones_imported():
+    text = HEADER + GOOD + (
+        "kz-3,Петров,,,,x,31.02.1900,,,,,,,,dead,,\n"
+        ",,Безфамильный,,,,,,,,,,,,,,\n"
+        "kz-5,Сидоров,Пётр,,,м,1890,,1937,,,,,,executed,,\n"
+    )
+    result, errors = run_import(text)
+
+    assert (result.created, result.rejected) == (3, 2)
+    assert [error.line for error in errors] == [4, 5]
+    petrov = " ".join(errors[0].reasons)
+    assert "sex" in petrov and "birth_date" in petrov and "fate" in petrov
+    assert "surname" in " ".join(errors[1].reasons)
+    assert Person.objects.filter(surname="Сидоров").exists()
+
+
+def test_line_numbers_count_multi_line_biographies():
+    text = ("surname,biography,birth_date\n"
+            "Первый,\"Учитель.\n\nРасстрелян в 1937.\",1890\n"
+            "Второй,,not a date\n")
+    result, errors = run_import(text)
+    assert result.created == 1
+    assert errors[0].line == 5
+    assert Person.objects.get(surname="Первый").biography == "Учитель.\n\nРасстрелян в 1937."
+
+
+def test_reimport_updates_instead_of_duplicating_and_keeps_a_revision():
+    run_import(HEADER + GOOD)
+    counts = (Person.objects.count(), RepressionEvent.objects.count(),
+              NameVariant.objects.count(), Citation.objects.count())
+
+    result, _ = run_import(HEADER + GOOD)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+    assert counts == (Person.objects.count(), RepressionEvent.objects.count(),
+                      NameVariant.objects.count(), Citation.objects.count())
+
+    corrected = GOOD.replace("тройка НКВД", "Военная коллегия ВС СССР").replace("1872", "1873")
+    result, _ = run_import(HEADER + corrected)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    person = Person.objects.get(external_id="kz-1")
+    assert person.birth_date.year == 1873
+    assert person.birth_date_lower.year == 1873  # bounds follow the date on update too
+    assert person.events.get(kind="sentence").authority == "Военная коллегия ВС СССР"
+    assert person.history.count() == 2
+    assert person.history.first().history_change_reason == "import_records"
+    assert person.history.last().birth_date.year == 1872
+
+
+def test_a_file_with_fewer_columns_blanks_nothing():
+    run_import(HEADER + GOOD)
+    result, _ = run_import("external_id,occupation\nkz-1,поэт\n")
+    person = Person.objects.get(external_id="kz-1")
+    assert result.updated == 1
+    assert (person.occupation, person.given_name, str(person.birth_date)) == ("поэт", "Ахмет",
+                                                                              "1872")
+
+
+def test_same_record_twice_in_one_file_ends_as_one_person():
+    result, _ = run_import("external_id,surname,occupation\nx-1,Ким,учитель\nx-1,Ким,врач\n")
+    assert (result.created, result.updated) == (1, 1)
+    assert Person.objects.get(external_id="x-1").occupation == "врач"
+
+
+def test_unknown_columns_stop_the_import_before_anything_is_written():
+    with pytest.raises(ImportFileError, match="'shoe_size'"):
+        run_import("surname,shoe_size\nИванов,42\n")
+    assert not Person.objects.exists()
+
+
+def test_a_windows_1251_file_is_refused_with_a_hint():
+    with pytest.raises(ImportFileError, match="Windows-1251"):
+        run_import("фамилия\nИванов\n".encode("cp1251"))
+
+
+def test_a_bad_byte_in_one_row_rejects_only_that_row():
+    data = "surname\nИванов\n".encode() + "Петров\n".encode("cp1251") + "Сидоров\n".encode()
+    result, errors = run_import(data)
+    assert (result.created, result.rejected) == (2, 1)
+    assert errors[0].line == 3 and "UTF-8" in errors[0].reasons[0]
+
+
+def test_byte_order_mark_and_windows_line_ends_are_fine():
+    result, errors = run_import("\ufeffsurname,birth_date\r\nИванов,1900\r\n".encode())
+    assert (result.created, errors) == (1, [])
+
+
+def test_pending_import_stays_off_the_public_site(client):
+    run_import(HEADER + GOOD, status="pending")
+    person = Person.objects.get(external_id="kz-1")
+    assert person.status == Person.Status.PENDING
+    assert client.get(person.get_absolute_url()).status_code == 404
+
+
+def test_command_reports_counts_and_bad_lines(tmp_path, capsys):
+    path = tmp_path / "book.csv"
+    path.write_text(HEADER + GOOD + "kz-9,Плохой,,,,,99.99.1937,,,,,,,,,,\n", encoding="utf-8")
+    call_command("import_records", str(path), "--status", "published", "--source", "Книга")
+    output = capsys.readouterr()
+    assert "created 2, updated 0, unchanged 0, rejected 1" in output.out
+    assert "line 4: birth_date" in output.err
+
+
+def test_command_refuses_unknown_columns_clearly(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text("surname,colour\nИванов,red\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Unknown column"):
+        call_command("import_records", str(path))
+
+
+def test_an_update_only_row_for_an_unknown_record_is_reported():
+    result, errors = run_import("external_id,occupation\nnobody-1,поэт\n")
+    assert (result.created, result.rejected) == (0, 1)
+    assert errors[0].line == 2 and "nobody-1" in errors[0].reasons[0]
