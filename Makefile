@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 messages: $(VENV)/.installed ## Compile the translations (.po -> .mo; needs gettext)
-	DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+		DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) -v0; fi
 
 run: $(VENV)/.installed messages ## Serve the site with demo data on http://127.0.0.1:8000
 	DEBUG=1 $(MANAGE) migrate -v0
