@@ -22,6 +22,7 @@ from registry.models.fields import PartialDateField
 
 # SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
 MAX_PARAMETERS = 30_000
+ROWS_PER_STATEMENT = 256
 
 
 class BulkInserter:
@@ -85,11 +86,12 @@ class BulkInserter:
             return cls._copy(table, columns, rows, returning=returning)
         quote = connection.ops.quote_name
         placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        per_statement = max(1, MAX_PARAMETERS // len(columns))
         ids = []
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), per_statement):
-                chunk = rows[start:start + per_statement]
+            start = 0
+            for size in _statement_sizes(len(rows), len(columns)):
+                chunk = rows[start:start + size]
+                start += size
                 sql = (f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES "
                        + ", ".join([placeholder] * len(chunk)))
                 if returning:
@@ -124,6 +126,23 @@ class BulkInserter:
                 for row in rows:
                     copy.write_row(row)
         return ids
+
+
+def _statement_sizes(row_count: int, column_count: int):
+    """Rows per INSERT: full statements of one size, then the rest in powers of two.
+
+    sqlite3 keeps every distinct statement it compiled in a cache; with one odd-sized
+    remainder per batch, that cache filled with large one-off statements and memory grew
+    with the file. A handful of sizes keeps the set of distinct statements small.
+    """
+    largest = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // column_count))
+    full, rest = divmod(row_count, largest)
+    yield from [largest] * full
+    size = largest
+    while rest:
+        size = min(size, 1 << (rest.bit_length() - 1))
+        yield size
+        rest -= size
 
 
 def _converter(field: models.Field) -> Callable:

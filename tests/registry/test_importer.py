@@ -175,3 +175,22 @@ def test_an_update_only_row_for_an_unknown_record_is_reported():
     result, errors = run_import("external_id,occupation\nnobody-1,поэт\n")
     assert (result.created, result.rejected) == (0, 1)
     assert errors[0].line == 2 and "nobody-1" in errors[0].reasons[0]
+
+
+def test_a_large_batch_keeps_every_name_with_its_own_person():
+    # 700 people span several INSERT statements (or one COPY): each person's variant and
+    # event must still land on that person, not a neighbour.
+    rows = "".join(f"id-{n},Фамилия{n},Variant{n} Given,19.{n % 12 + 1}.1937,executed,"
+                   f"{n % 28 + 1}.01.1938\n" for n in range(700))
+    result, errors = run_import("external_id,surname,name_variants,arrest_date,fate,"
+                                "death_date\n" + rows)
+    assert (result.created, errors) == (700, [])
+    mismatched = [
+        variant for variant in NameVariant.objects.select_related("person")
+        if variant.surname.removeprefix("Variant") != variant.person.surname.removeprefix(
+            "Фамилия")
+    ]
+    assert mismatched == []
+    person = Person.objects.get(external_id="id-345")
+    assert str(person.events.get(kind="execution").date) == "1938-01-10"
+    assert person.history.count() == 1
