@@ -1,0 +1,220 @@
+"""Fictional demo people: realistic in shape, never real.
+
+Every generated person has ``is_demo=True`` and a first line in the biography saying so,
+and the site shows a banner while any exist. Names are combined at random from tables per
+group, so a generated name may match a real person's only by chance. Output is decided
+by the seed alone (``random.Random(seed)``), so a benchmark or a demo is reproducible.
+"""
+
+import random
+from collections.abc import Iterator
+
+from registry.bulk import BulkInserter
+from registry.dates import parse
+from registry.models import Camp, NameVariant, Person, Place, Relationship, RepressionEvent
+from registry.reference import load_reference_data
+
+DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
+CHUNK = 2000
+
+# group: (nationality, male surnames, given names male, given names female, patronymic rule)
+GROUPS = {
+    "russian": ("русский", ["Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов", "Лебедев",
+                             "Новиков", "Морозов", "Волков", "Соловьёв", "Зайцев", "Белов"],
+                ["Иван", "Пётр", "Николай", "Алексей", "Михаил", "Сергей", "Василий"],
+                ["Мария", "Анна", "Екатерина", "Ольга", "Евдокия", "Татьяна"], "ru"),
+    "kazakh": ("казах", ["Байтурсынов", "Дулатов", "Сейфуллин", "Жумабаев", "Тынышбаев",
+                          "Кенесарин", "Аймауытов", "Бокейханов", "Джандосов", "Рыскулов"],
+               ["Ахмет", "Мыржакып", "Сакен", "Магжан", "Мухамеджан", "Турар", "Жусупбек"],
+               ["Гульсум", "Бадрисафа", "Айша", "Сара", "Зейнеп", "Камиля"], "kk"),
+    "ukrainian": ("украинец", ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравчук",
+                               "Олійник", "Мельник"],
+                  ["Тарас", "Остап", "Микола", "Григорій", "Андрій"],
+                  ["Оксана", "Ганна", "Марія", "Олена"], "ru"),
+    "german": ("немец", ["Шмидт", "Мюллер", "Шнайдер", "Фишер", "Вебер", "Беккер", "Гофман"],
+               ["Фридрих", "Иоганн", "Генрих", "Вильгельм", "Карл"],
+               ["Эмма", "Берта", "Мария", "Амалия"], "ru"),
+    "korean": ("кореец", ["Ким", "Пак", "Ли", "Цой", "Хан", "Тен", "Огай"],
+               ["Николай", "Пётр", "Василий", "Михаил", "Александр"],
+               ["Мария", "Анна", "Ольга", "Елена"], "ru"),
+    "polish": ("поляк", ["Ковальский", "Вишневский", "Домбровский", "Левандовский",
+                         "Каминский", "Зелинский"],
+               ["Юзеф", "Станислав", "Ян", "Казимир", "Владислав"],
+               ["Ядвига", "Стефания", "Ванда", "Зофья"], "ru"),
+    "chechen": ("чеченец", ["Арсанов", "Висаитов", "Гайрбеков", "Мальсагов", "Шерипов"],
+                ["Ахмед", "Магомед", "Ибрагим", "Хасан", "Асланбек"],
+                ["Хава", "Зулай", "Пятимат", "Маржан"], "none"),
+    "jewish": ("еврей", ["Гольдберг", "Рабинович", "Кацнельсон", "Шапиро", "Фридман",
+                         "Левин"],
+               ["Иосиф", "Давид", "Моисей", "Яков", "Исаак", "Лев"],
+               ["Сара", "Рахиль", "Эсфирь", "Фаина", "Роза"], "ru"),
+}
+GROUP_WEIGHTS = {"russian": 30, "kazakh": 25, "ukrainian": 12, "german": 10, "korean": 7,
+                 "polish": 6, "chechen": 5, "jewish": 5}
+OCCUPATIONS = ["учитель", "колхозник", "инженер", "железнодорожник", "священник", "мулла",
+               "врач", "писатель", "партийный работник", "бухгалтер", "рабочий", "агроном"]
+AUTHORITIES = ["тройка НКВД", "Особое совещание (ОСО) при НКВД",
+               "Военная коллегия Верховного суда СССР"]
+ARTICLES = ["58-1а", "58-2", "58-6", "58-7", "58-8", "58-10", "58-11"]
+FATES = [("executed", 35), ("died_in_custody", 20), ("died_in_exile", 10), ("survived", 25),
+         ("unknown", 10)]
+LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                 ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n",
+                  "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
+                  "", "e", "yu", "ya", "i", "yi", "ye", "g"], strict=True))
+
+
+def transliterate(text: str) -> str:
+    """A plain letter-by-letter Latin spelling, enough for demo variants."""
+    out = "".join(LATIN.get(ch.lower(), ch.lower()) for ch in text)
+    return out[:1].upper() + out[1:]
+
+
+def female_surname(surname: str) -> str:
+    """Russian-language documents decline by ending, whatever the family's origin:
+    Левин → Левина, Ковальский → Ковальская; Шмидт, Ким, Шевченко stay as they are."""
+    if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        return surname + "а"
+    if surname.endswith(("ский", "цкий")):
+        return surname[:-2] + "ая"
+    return surname
+
+
+def patronymic(father: str, sex: str, rule: str) -> str:
+    if rule == "none":
+        return ""
+    if rule == "kk":
+        return father + ("улы" if sex == "male" else "кызы")
+    stem = father[:-1] + "е" if father.endswith("й") else father
+    if father.endswith(("а", "я")):
+        stem = father[:-1]
+    return stem + ("вич" if sex == "male" else "вна") if stem.endswith("е") else (
+        stem + ("ович" if sex == "male" else "овна"))
+
+
+class DemoGenerator:
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.places = list(Place.objects.filter(kind="settlement"))
+        self.camps = list(Camp.objects.all())
+        self.inserters = {model: BulkInserter(model) for model in
+                          (Person, NameVariant, RepressionEvent, Relationship)}
+
+    def run(self, count: int) -> int:
+        """Create up to ``count`` people (skipping those a rerun already made)."""
+        existing = set(Person.objects.filter(external_id__startswith=f"demo-{self.seed}-")
+                       .values_list("external_id", flat=True))
+        created = 0
+        for start in range(0, count, CHUNK):
+            people = [self.person(n) for n in range(start, min(count, start + CHUNK))]
+            people = [p for p in people if p["fields"]["external_id"] not in existing]
+            created += self.write(people)
+        return created
+
+    def person(self, number: int) -> dict:
+        rng = self.rng
+        group = rng.choices(list(GROUP_WEIGHTS), weights=GROUP_WEIGHTS.values())[0]
+        nationality, surnames, males, females, patronymic_rule = GROUPS[group]
+        sex = "female" if rng.random() < 0.22 else "male"
+        surname = rng.choice(surnames)
+        if sex == "female":
+            surname = female_surname(surname)
+        given = rng.choice(males if sex == "male" else females)
+        fate = rng.choices([f for f, _ in FATES], weights=[w for _, w in FATES])[0]
+        birth_year = rng.randint(1870, 1920)
+        arrest_year = rng.choices([1937, 1938, rng.randint(1929, 1953)], weights=[45, 35, 20])[0]
+        birth_place = rng.choice(self.places)
+        fields = {
+            "external_id": f"demo-{self.seed}-{number}", "surname": surname,
+            "given_name": given, "patronymic": patronymic(rng.choice(males), sex,
+                                                          patronymic_rule),
+            "sex": sex, "birth_date": parse(self.partial_date(birth_year)),
+            "birth_place_id": birth_place.pk, "birth_place_name": birth_place.name,
+            "nationality": nationality, "occupation": rng.choice(OCCUPATIONS),
+            "fate": fate, "is_demo": True,
+            "status": "pending" if rng.random() < 0.03 else "published",
+            "biography": DEMO_MARKER,
+        }
+        events = self.events(arrest_year, fate, group)
+        death = next((e for e in events if e["kind"] in ("execution", "death_in_custody")),
+                     None)
+        if death:
+            fields["death_date"] = parse(death["date"])
+        variants = []
+        if rng.random() < 0.4:
+            variants.append({"surname": transliterate(surname),
+                             "given_name": transliterate(given),
+                             "kind": NameVariant.Kind.TRANSLITERATION})
+        return {"fields": fields, "events": events, "variants": variants}
+
+    def partial_date(self, year: int) -> str:
+        rng = self.rng
+        shape = rng.random()
+        if shape < 0.45:
+            return f"{rng.randint(1, 28)}.{rng.randint(1, 12)}.{year}"
+        if shape < 0.6:
+            return f"{rng.randint(1, 12)}.{year}"
+        if shape < 0.85:
+            return str(year)
+        if shape < 0.95:
+            return f"около {year}"
+        return f"{year - 1}–{year + 1}"
+
+    def events(self, arrest_year: int, fate: str, group: str) -> list[dict]:
+        rng = self.rng
+        month = rng.randint(1, 10)
+        arrest = f"{rng.randint(1, 28)}.{month}.{arrest_year}"
+        sentence = f"{rng.randint(1, 28)}.{month + 1}.{arrest_year}"
+        events = []
+        if group in ("korean", "german", "chechen") and rng.random() < 0.5:
+            year = {"korean": 1937, "german": 1941, "chechen": 1944}[group]
+            events.append({"kind": "deportation", "date": str(year)})
+        events.append({"kind": "arrest", "date": arrest})
+        executed = fate == "executed"
+        events.append({"kind": "sentence", "date": sentence,
+                       "authority": rng.choice(AUTHORITIES), "article": rng.choice(ARTICLES),
+                       "sentence": "ВМН" if executed else f"{rng.choice([5, 8, 10])} лет ИТЛ"})
+        if executed:
+            events.append({"kind": "execution",
+                           "date": f"{rng.randint(1, 28)}.{month + 2}.{arrest_year}"})
+        elif self.camps:
+            camp = rng.choice(self.camps)
+            events.append({"kind": "imprisonment", "date": str(arrest_year),
+                           "camp_id": camp.pk, "camp_name": camp.name})
+            if fate == "died_in_custody":
+                events.append({"kind": "death_in_custody",
+                               "date": str(arrest_year + rng.randint(1, 5))})
+        if rng.random() < 0.6:
+            events.append({"kind": "rehabilitation",
+                           "date": str(rng.choice([rng.randint(1956, 1959),
+                                                   rng.randint(1989, 1991)]))})
+        return events
+
+    def write(self, people: list[dict]) -> int:
+        reason = "generate_demo"
+        ids = self.inserters[Person].insert([p["fields"] for p in people],
+                                            change_reason=reason, returning=True)
+        events, variants, relationships = [], [], []
+        previous_man = None
+        for person_id, person in zip(ids, people, strict=True):
+            events += [{"person_id": person_id, **event, "date": parse(event["date"])}
+                       for event in person["events"]]
+            variants += [{"person_id": person_id, **variant} for variant in person["variants"]]
+            # Some wives were sent to camps because their husbands were shot.
+            if person["fields"]["sex"] == "female" and previous_man and self.rng.random() < 0.3:
+                relationships.append({"person_id": person_id, "relative_id": previous_man,
+                                      "kind": Relationship.Kind.SPOUSE})
+                previous_man = None
+            elif person["fields"]["fate"] == "executed" and person["fields"]["sex"] == "male":
+                previous_man = person_id
+        for model, rows in ((RepressionEvent, events), (NameVariant, variants),
+                            (Relationship, relationships)):
+            self.inserters[model].insert(rows, change_reason=reason)
+        return len(ids)
+
+
+def generate(count: int, seed: int) -> Iterator[str]:
+    load_reference_data()
+    created = DemoGenerator(seed).run(count)
+    yield f"created {created} demo people (seed {seed})"
