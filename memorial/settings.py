@@ -143,6 +143,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 
 # The registry's own knobs.
 REGISTRY_PAGE_SIZE = 25
+# The most rows one CSV export gives (stated in docs/api.md and in a response header).
+REGISTRY_EXPORT_MAX_ROWS = int(os.environ.get("REGISTRY_EXPORT_MAX_ROWS", "10000"))
 # Revisions record who made a change; imports and commands say who they are.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

@@ -11,8 +11,17 @@ from collections.abc import Iterator
 
 from registry.bulk import BulkInserter
 from registry.dates import parse
-from registry.models import Camp, NameVariant, Person, Place, Relationship, RepressionEvent
+from registry.models import (
+    Camp,
+    NameKey,
+    NameVariant,
+    Person,
+    Place,
+    Relationship,
+    RepressionEvent,
+)
 from registry.reference import load_reference_data
+from registry.search_index import key_rows, names_of
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -99,7 +108,7 @@ class DemoGenerator:
         self.places = list(Place.objects.filter(kind="settlement"))
         self.camps = list(Camp.objects.all())
         self.inserters = {model: BulkInserter(model) for model in
-                          (Person, NameVariant, RepressionEvent, Relationship)}
+                          (Person, NameVariant, RepressionEvent, Relationship, NameKey)}
 
     def run(self, count: int) -> int:
         """Create up to ``count`` people (skipping those a rerun already made)."""
@@ -195,9 +204,10 @@ class DemoGenerator:
         reason = "generate_demo"
         ids = self.inserters[Person].insert([p["fields"] for p in people],
                                             change_reason=reason, returning=True)
-        events, variants, relationships = [], [], []
+        events, variants, relationships, keys = [], [], [], []
         previous_man = None
         for person_id, person in zip(ids, people, strict=True):
+            keys += key_rows(person_id, names_of(person["fields"], person["variants"]))
             events += [{"person_id": person_id, **event, "date": parse(event["date"])}
                        for event in person["events"]]
             variants += [{"person_id": person_id, **variant} for variant in person["variants"]]
@@ -209,7 +219,7 @@ class DemoGenerator:
             elif person["fields"]["fate"] == "executed" and person["fields"]["sex"] == "male":
                 previous_man = person_id
         for model, rows in ((RepressionEvent, events), (NameVariant, variants),
-                            (Relationship, relationships)):
+                            (Relationship, relationships), (NameKey, keys)):
             self.inserters[model].insert(rows, change_reason=reason)
         return len(ids)
 

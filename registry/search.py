@@ -1,28 +1,185 @@
-"""Finding people. A deliberately simple placeholder until the search design lands.
+"""Finding people by any spelling of their name (the search design of DESIGN.md).
 
-It matches each word of the query against the start of any name part, primary or
-variant, case-insensitively, over the published people only. The multi-script keys,
-phonetic codes and trigram ranking of DESIGN.md replace this module's internals; its
-signature is what views rely on.
+A query is split into name words, in any order and matching any name part or variant, and
+four-digit years. Each word must match some key of the person (``NameKey``), best first:
+
+    exact folded spelling  100   Baitursinov = Байтурсынов = Bajtursynow
+    same stem, other sex    80   Ivanova -> Ivanov, Baitursynuly -> Baitursynov
+    start of a spelling     60   Baitur
+    Daitch–Mokotoff code    40   Jeschow -> Ежов
+    trigram similarity      20   PostgreSQL only, and only for a word nothing else matched
+
+A person's rank is the sum over the query's words; a year keeps people born, arrested or
+dead in it. Everything starts from the queryset it is given, so the published gate and
+the filters stay where they are decided (``registry.filters``).
 """
 
-from django.db.models import Q, QuerySet
+from __future__ import annotations
 
-from registry.models import Person
+import re
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import add
 
-NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name",
-               "variants__surname", "variants__given_name", "variants__patronymic")
+from django.db import connection
+from django.db.models import Case, FilteredRelation, IntegerField, Max, Q, QuerySet, Value, When
+
+from registry.models import NameKey, Person, RepressionEvent
+from registry.names import TokenKeys, search_keys
+
 MAX_WORDS = 5
+MAX_QUERY_LENGTH = 200
+MIN_PREFIX = 3
+YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+SCORE_EXACT, SCORE_STEM, SCORE_PREFIX, SCORE_PHONETIC, SCORE_TYPO = 100, 80, 60, 40, 20
+TYPO_SIMILARITY = 0.3  # pg_trgm's own default threshold for the % operator
 
 
-def search_people(people: QuerySet[Person], query: str) -> QuerySet[Person]:
-    """People whose names start with every word of ``query`` (in any order)."""
-    words = query.split()[:MAX_WORDS]
-    if not words:
+@dataclass
+class ParsedQuery:
+    """What a visitor typed, as the search reads it."""
+
+    text: str
+    words: list[TokenKeys] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.words or self.years)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Name words (at most MAX_WORDS) and years out of free text."""
+    text = (text or "").strip()[:MAX_QUERY_LENGTH]
+    years = [int(year) for year in YEAR.findall(text)][:2]
+    return ParsedQuery(text=text, words=search_keys(YEAR.sub(" ", text))[:MAX_WORDS],
+                       years=years)
+
+
+def trigram_available() -> bool:
+    """The one PostgreSQL switch: pg_trgm's operators exist there and nowhere else."""
+    return connection.vendor == "postgresql"
+
+
+def search_people(people: QuerySet[Person], query: str | ParsedQuery) -> QuerySet[Person]:
+    """``people`` that match ``query``, best first (``search_rank``), then by name."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    if not parsed:
         return people.none()
-    for word in words:
-        condition = Q()
-        for field in NAME_FIELDS:
-            condition |= Q(**{f"{field}__istartswith": word})
-        people = people.filter(pk__in=Person.objects.filter(condition).values("pk"))
-    return people
+    for year in parsed.years:
+        people = people.filter(lived_in_year(year))
+    scores = []
+    for number, word in enumerate(parsed.words):
+        relation = f"name_match_{number}"
+        condition, score = _word_condition(word, relation)
+        people = people.alias(**{relation: FilteredRelation("name_keys", condition=condition)})
+        people = people.filter(**{f"{relation}__isnull": False})
+        scores.append(Max(score))
+    rank = reduce(add, scores) if scores else Value(0)
+    return people.annotate(search_rank=rank).order_by(
+        "-search_rank", "surname", "given_name", "patronymic", "id")
+
+
+def lived_in_year(year: int) -> Q:
+    """Born, arrested or dead in ``year`` (any overlap of a partial date with it)."""
+    arrested = RepressionEvent.objects.filter(
+        kind=RepressionEvent.Kind.ARREST, **_overlaps("date", year)).values("person_id")
+    return (Q(**_overlaps("birth_date", year)) | Q(**_overlaps("death_date", year))
+            | Q(pk__in=arrested))
+
+
+def _overlaps(field_name: str, year: int) -> dict:
+    return {f"{field_name}_lower__year__lte": year, f"{field_name}_upper__year__gte": year}
+
+
+def _word_condition(word: TokenKeys, relation: str) -> tuple[Q, Case]:
+    """The keys that match one word (a condition on ``name_keys``), and a score of the
+    best kind of match read through the filtered ``relation``."""
+    def tiers(prefix):
+        if typos_only:
+            return [(_key(prefix, NameKey.Kind.FOLDED, key__trigram_similar=word.folded),
+                     SCORE_TYPO)]
+        return _tiers(word, prefix)
+
+    typos_only = (trigram_available()
+                  and not NameKey.objects.filter(_any(_tiers(word, ""))).exists())
+    score = Case(*(When(condition, then=Value(points))
+                   for condition, points in tiers(f"{relation}__")),
+                 default=Value(0), output_field=IntegerField())
+    return _any(tiers("name_keys__")), score
+
+
+def _tiers(word: TokenKeys, prefix: str) -> list[tuple[Q, int]]:
+    """(condition on NameKey fields behind ``prefix``, score) from best to weakest."""
+    starts = [_starts_with(prefix, folded) for folded in sorted(word.foldings)
+              if len(folded) >= MIN_PREFIX]
+    tiers = [
+        (_key(prefix, NameKey.Kind.FOLDED, key__in=sorted(word.foldings)), SCORE_EXACT),
+        (_key(prefix, NameKey.Kind.STEM, key__in=sorted(word.stems - word.foldings)),
+         SCORE_STEM),
+        *((start, SCORE_PREFIX) for start in starts),
+        (_key(prefix, NameKey.Kind.PHONETIC, key__in=sorted(word.phonetic)), SCORE_PHONETIC),
+    ]
+    return tiers
+
+
+def _any(tiers: list[tuple[Q, int]]) -> Q:
+    return reduce(lambda a, b: a | b, (condition for condition, _ in tiers))
+
+
+def _key(prefix: str, kind: str, **lookups) -> Q:
+    return Q(**{f"{prefix}kind": kind}, **{f"{prefix}{name}": v for name, v in lookups.items()})
+
+
+def _starts_with(prefix: str, folded: str) -> Q:
+    """Keys starting with ``folded``, in a form each database can answer from an index."""
+    if connection.vendor == "postgresql":  # LIKE 'x%' on the varchar_pattern_ops index
+        return _key(prefix, NameKey.Kind.FOLDED, key__startswith=folded)
+    # SQLite's LIKE ignores the index; a range over the binary-ordered keys does not.
+    return _key(prefix, NameKey.Kind.FOLDED, key__gte=folded, key__lt=folded + "{")
+
+
+def nearest_names(people: QuerySet[Person], query: str | ParsedQuery, limit: int = 5) -> list[str]:
+    """Surnames of ``people`` spelled most like the query's words, for "did you mean"."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    suggestions: list[str] = []
+    for word in parsed.words:
+        keys = NameKey.objects.filter(kind=NameKey.Kind.FOLDED, person__in=people)
+        if trigram_available():
+            from django.contrib.postgres.search import TrigramSimilarity
+
+            keys = (keys.filter(key__trigram_similar=word.folded)
+                    .annotate(similarity=TrigramSimilarity("key", word.folded))
+                    .order_by("-similarity"))
+        else:
+            keys = keys.filter(key__startswith=word.folded[:2]).order_by("key")
+        for surname in keys.values_list("person__surname", flat=True)[:limit * 4]:
+            if surname not in suggestions:
+                suggestions.append(surname)
+            if len(suggestions) >= limit:
+                return suggestions
+    return suggestions
+
+
+def matched_variant(person: Person, parsed: ParsedQuery):
+    """The name variant that the query matched, when it matched a variant better than the
+    primary name (so a result found by ``Bajtursynow`` says why). Uses prefetched variants."""
+    if not parsed.words:
+        return None
+    primary = _words_matched(parsed, (person.surname, person.given_name, person.patronymic,
+                                      person.maiden_name))
+    best, best_count = None, primary
+    for variant in person.variants.all():
+        count = _words_matched(parsed, (variant.surname, variant.given_name,
+                                        variant.patronymic))
+        if count > best_count:
+            best, best_count = variant, count
+    return best
+
+
+def _words_matched(parsed: ParsedQuery, names) -> int:
+    """How many query words some word of ``names`` spells the same way."""
+    spellings = set()
+    for name in names:
+        for token in search_keys(name or ""):
+            spellings |= token.foldings
+    return sum(1 for word in parsed.words if word.foldings & spellings)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.views import public
+from registry.views import api, public
 
 app_name = "registry"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("search/", public.search, name="search"),
     path("people/<int:pk>/", public.PersonDetailView.as_view(), name="person"),
     path("camps/<slug:slug>/", public.CampDetailView.as_view(), name="camp"),
+    path("api/v1/people/", api.people_list, name="api-people"),
+    path("api/v1/people/<int:pk>/", api.person_detail, name="api-person"),
+    path("export/people.csv", api.people_csv, name="export-people"),
 ]

@@ -48,3 +48,16 @@ def life_years(person) -> str:
     if person.birth_date is None and person.death_date is None:
         return ""
     return f"{_year(person.birth_date)}–{_year(person.death_date)}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with ``changes`` applied and the page reset: ``?q=…&fate=…``."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    for name, value in changes.items():
+        if value in (None, ""):
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return "?" + params.urlencode()

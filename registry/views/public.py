@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
@@ -9,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
+from registry.filters import PersonFilter, facets
 from registry.models import Camp, Citation, Person, Photo, Relationship, RepressionEvent
-from registry.search import search_people
+from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
 ON_THIS_DAY_KINDS = (RepressionEvent.Kind.ARREST, RepressionEvent.Kind.SENTENCE,
@@ -38,14 +40,31 @@ def home(request):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    people = search_people(Person.objects.published(), query) if query else None
-    page = None
-    if people is not None:
-        paginator = Paginator(people.order_by("surname", "given_name", "id"),
-                              per_page=25)
-        page = paginator.get_page(request.GET.get("page"))
-    return render(request, "registry/search.html", {"query": query, "page": page})
+    """Results for a name and any filters; the same query string feeds the API and export."""
+    people = Person.objects.published().select_related("birth_place").prefetch_related(
+        "variants")
+    filterset = PersonFilter(request.GET or None, queryset=people.order_by(
+        "surname", "given_name", "patronymic", "id"))
+    asked = filterset.is_bound and filterset.is_valid() and any(
+        value not in (None, "") for value in filterset.form.cleaned_data.values())
+    context = {"filterset": filterset, "query": request.GET.get("q", "").strip()[:200],
+               "page": None}
+    if asked:
+        results = filterset.qs
+        page = Paginator(results, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+        parsed = parse_query(context["query"])
+        for person in page.object_list:
+            person.matched_variant = matched_variant(person, parsed)
+        params = request.GET.copy()
+        params.pop("page", None)
+        context.update(
+            page=page,
+            querystring=params.urlencode(),
+            facets=facets(results, request.GET),
+            suggestions=nearest_names(Person.objects.published(), parsed)
+            if not page.paginator.count and parsed.words else [],
+        )
+    return render(request, "registry/search.html", context)
 
 
 class PersonDetailView(DetailView):

@@ -1,0 +1,177 @@
+"""The filters of the search page, the API and the CSV export: one set, one set of names.
+
+Every filter on a person's parts (events, photos) is a ``pk__in`` subquery rather than a
+join, so filters never multiply rows and combine freely with the ranked name search,
+which runs last (``PersonFilter.filter_queryset``).
+"""
+
+import hashlib
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Camp, Person, Photo, Place, RepressionEvent
+from registry.search import search_people
+
+FACET_SECONDS = 600
+FACET_SIZE = 12
+YEAR_WIDGET = forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
+
+
+def known_values(field: str) -> list[tuple[str, str]]:
+    """The values of ``field`` among published people, as choices (cached a few minutes).
+
+    A list to pick from rather than free text: the registry holds what the sources wrote,
+    and a visitor should not have to guess its spelling or case.
+    """
+    def distinct():
+        values = (Person.objects.published().exclude(**{field: ""}).order_by(field)
+                  .values_list(field, flat=True).distinct())
+        return [(value, value) for value in values]
+
+    return cache.get_or_set(f"known-values:{field}", distinct, FACET_SECONDS)
+
+
+def _events(**lookups) -> QuerySet:
+    return RepressionEvent.objects.filter(**lookups).values("person_id")
+
+
+def _year_bounds(prefix: str, minimum: int | None, maximum: int | None) -> Q:
+    """Partial dates that overlap the years ``minimum``..``maximum`` (either may be open)."""
+    condition = Q()
+    if minimum is not None:
+        condition &= Q(**{f"{prefix}_upper__year__gte": minimum})
+    if maximum is not None:
+        condition &= Q(**{f"{prefix}_lower__year__lte": maximum})
+    return condition
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="filter_name",
+                                  max_length=200)
+    birth_year_min = django_filters.NumberFilter(label=_("Born from (year)"),
+                                                 method="filter_birth_years", widget=YEAR_WIDGET)
+    birth_year_max = django_filters.NumberFilter(label=_("Born until (year)"),
+                                                 method="filter_birth_years", widget=YEAR_WIDGET)
+    birthplace = django_filters.ModelChoiceFilter(
+        label=_("Place of birth"), queryset=Place.objects.all(), method="filter_birthplace")
+    nationality = django_filters.ChoiceFilter(label=_("Nationality"),
+                                              choices=lambda: known_values("nationality"))
+    occupation = django_filters.CharFilter(label=_("Occupation"), lookup_expr="icontains")
+    kind = django_filters.ChoiceFilter(label=_("What happened"),
+                                       choices=RepressionEvent.Kind.choices,
+                                       method="filter_event_kind")
+    authority = django_filters.CharFilter(label=_("Authority"), method="filter_event_text")
+    article = django_filters.CharFilter(label=_("Article"), method="filter_event_text")
+    sentence = django_filters.CharFilter(label=_("Sentence"), method="filter_event_text")
+    camp = django_filters.ModelChoiceFilter(
+        label=_("Camp"), queryset=Camp.objects.all(), to_field_name="slug",
+        method="filter_camp")
+    arrest_year_min = django_filters.NumberFilter(label=_("Arrested from (year)"),
+                                                  method="filter_arrest_years",
+                                                  widget=YEAR_WIDGET)
+    arrest_year_max = django_filters.NumberFilter(label=_("Arrested until (year)"),
+                                                  method="filter_arrest_years",
+                                                  widget=YEAR_WIDGET)
+    fate = django_filters.ChoiceFilter(label=_("Fate"), choices=Person.Fate.choices)
+    rehabilitated = django_filters.BooleanFilter(label=_("Rehabilitated"),
+                                                 method="filter_rehabilitated")
+    has_photo = django_filters.BooleanFilter(label=_("Has a photograph"),
+                                             method="filter_has_photo")
+
+    class Meta:
+        model = Person
+        fields = []
+
+    def filter_queryset(self, queryset):
+        """All filters, then the name search last: it ranks and groups what is left."""
+        name = self.form.cleaned_data.get("q")
+        others = {key: value for key, value in self.form.cleaned_data.items() if key != "q"}
+        for key, value in others.items():
+            queryset = self.filters[key].filter(queryset, value)
+        if name:
+            queryset = search_people(queryset, name)
+        return queryset
+
+    def filter_name(self, queryset, name, value):
+        return queryset  # applied last by filter_queryset
+
+    def filter_birth_years(self, queryset, name, value):
+        if name == "birth_year_max" and self.form.cleaned_data.get("birth_year_min") is not None:
+            return queryset  # the pair is applied once, by its minimum
+        return queryset.filter(_year_bounds(
+            "birth_date", self.form.cleaned_data.get("birth_year_min"),
+            self.form.cleaned_data.get("birth_year_max")))
+
+    def filter_arrest_years(self, queryset, name, value):
+        if name == "arrest_year_max" and self.form.cleaned_data.get("arrest_year_min") is not None:
+            return queryset
+        arrests = RepressionEvent.objects.filter(
+            _year_bounds("date", self.form.cleaned_data.get("arrest_year_min"),
+                         self.form.cleaned_data.get("arrest_year_max")),
+            kind=RepressionEvent.Kind.ARREST)
+        return queryset.filter(pk__in=arrests.values("person_id"))
+
+    def filter_birthplace(self, queryset, name, place):
+        """Born in the place or anywhere within it (a region holds its towns)."""
+        return queryset.filter(Q(birth_place=place) | Q(birth_place__parent=place))
+
+    def filter_event_kind(self, queryset, name, value):
+        return queryset.filter(pk__in=_events(kind=value))
+
+    def filter_event_text(self, queryset, name, value):
+        lookup = "istartswith" if name == "article" else "icontains"  # 58 finds 58-10
+        return queryset.filter(pk__in=_events(**{f"{name}__{lookup}": value.strip()}))
+
+    def filter_camp(self, queryset, name, camp):
+        return queryset.filter(pk__in=_events(camp=camp))
+
+    def filter_rehabilitated(self, queryset, name, value):
+        rehabilitated = Q(pk__in=_events(kind=RepressionEvent.Kind.REHABILITATION))
+        return queryset.filter(rehabilitated if value else ~rehabilitated)
+
+    def filter_has_photo(self, queryset, name, value):
+        with_photo = Q(pk__in=Photo.objects.public().values("person_id"))
+        return queryset.filter(with_photo if value else ~with_photo)
+
+
+
+def facets(results: QuerySet[Person], params) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts beside the filters: for each filter, (value, label, people) in ``results``.
+
+    Cached for a few minutes per query string, since a broad query counts many people.
+    """
+    params = params.copy()
+    params.pop("page", None)
+    key = "facets:" + hashlib.sha256(
+        f"{get_language()}?{params.urlencode()}".encode()).hexdigest()
+    return cache.get_or_set(key, lambda: _count_facets(results), FACET_SECONDS)
+
+
+def _count_facets(results: QuerySet[Person]) -> dict:
+    ids = results.order_by().values("pk")
+    people = Person.objects.filter(pk__in=ids).order_by()
+    events = RepressionEvent.objects.filter(person_id__in=ids).order_by()
+    fates = dict(Person.Fate.choices)
+    kinds = dict(RepressionEvent.Kind.choices)
+
+    def counted(queryset, field, labels=None, label_field=None):
+        rows = (queryset.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True})
+                .values(field, *([label_field] if label_field else []))
+                .annotate(n=Count("person_id" if queryset.model is RepressionEvent else "pk",
+                                  distinct=queryset.model is RepressionEvent))
+                .order_by("-n", field)[:FACET_SIZE])
+        return [(row[field], (labels or {}).get(row[field])
+                 or (row[label_field] if label_field else row[field]), row["n"])
+                for row in rows]
+
+    return {
+        "fate": counted(people, "fate", fates),
+        "nationality": counted(people, "nationality"),
+        "kind": counted(events, "kind", kinds),
+        "camp": counted(events, "camp__slug", label_field="camp__name"),
+    }

@@ -1,0 +1,19 @@
+"""Remake the name search keys of every person, e.g. after the folding rules change."""
+
+from django.core.management.base import BaseCommand
+
+from registry.models import Person
+from registry.search_index import reindex_people
+
+CHUNK = 2000
+
+
+class Command(BaseCommand):
+    help = "Remake the search keys of every person's names and variants."
+
+    def handle(self, *args, **options):
+        ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
+        keys = 0
+        for start in range(0, len(ids), CHUNK):
+            keys += reindex_people(ids[start:start + CHUNK])
+        self.stdout.write(f"{keys} keys for {len(ids)} people")

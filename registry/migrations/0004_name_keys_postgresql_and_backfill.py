@@ -1,0 +1,54 @@
+"""PostgreSQL indexes for prefix and typo search over folded keys; keys for existing people.
+
+The two indexes exist only on PostgreSQL (SQLite has neither operator class); the search
+uses them behind the same vendor switch. The backfill makes keys for people written
+before the keys existed, with the same pure functions the application uses.
+"""
+
+from django.db import migrations
+
+POSTGRESQL_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS namekey_folded_prefix ON registry_namekey "
+    "(key varchar_pattern_ops) WHERE kind = 'f'",
+    "CREATE INDEX IF NOT EXISTS namekey_folded_trgm ON registry_namekey "
+    "USING gin (key gin_trgm_ops) WHERE kind = 'f'",
+]
+
+
+def create_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRESQL_INDEXES:
+            schema_editor.execute(statement)
+
+
+def drop_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS namekey_folded_prefix")
+        schema_editor.execute("DROP INDEX IF EXISTS namekey_folded_trgm")
+
+
+def backfill(apps, schema_editor):
+    from registry.search_index import NAME_FIELDS, VARIANT_FIELDS, key_rows, names_of
+
+    Person = apps.get_model("registry", "Person")
+    NameVariant = apps.get_model("registry", "NameVariant")
+    NameKey = apps.get_model("registry", "NameKey")
+    people = Person.objects.order_by("pk").values("pk", *NAME_FIELDS)
+    batch = []
+    for start in range(0, people.count(), 2000):
+        chunk = list(people[start:start + 2000])
+        variants = {}
+        for variant in NameVariant.objects.filter(
+                person_id__in=[p["pk"] for p in chunk]).values("person_id", *VARIANT_FIELDS):
+            variants.setdefault(variant["person_id"], []).append(variant)
+        batch = [NameKey(**row) for person in chunk
+                 for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])))]
+        NameKey.objects.bulk_create(batch, batch_size=2000)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("registry", "0003_name_keys")]
+    operations = [
+        migrations.RunPython(create_indexes, drop_indexes),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
+    ]

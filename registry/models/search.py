@@ -1,0 +1,32 @@
+"""Search keys of every word of every name a person is known by (see registry/names.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from registry.models.person import Person
+
+
+class NameKey(models.Model):
+    """One key of one word of a person's name or name variant.
+
+    Derived data: made from the names by ``registry.search_index`` whenever a person or a
+    variant is saved, an import or the demo writes people, or ``rebuild_name_keys`` runs.
+    It has no history of its own; the names it comes from do.
+    """
+
+    class Kind(models.TextChoices):
+        FOLDED = "f", _("folded spelling")
+        STEM = "s", _("without a suffix of sex")
+        PHONETIC = "p", _("Daitch–Mokotoff code")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    kind = models.CharField(_("kind"), max_length=1, choices=Kind)
+    key = models.CharField(_("key"), max_length=150)
+
+    class Meta:
+        verbose_name = _("name search key")
+        verbose_name_plural = _("name search keys")
+        indexes = [models.Index(fields=["key", "kind", "person"], name="namekey_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.key}"

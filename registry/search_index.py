@@ -1,0 +1,102 @@
+"""Keeping the name search keys (``NameKey``) in step with the names they come from.
+
+The keys are derived data, like a search vector: rebuilding them never loses anything, so
+they are refreshed whenever a person or a name variant is saved (signals connected in
+``RegistryConfig.ready``), written beside the people by the importer and the demo
+generator, and rebuilt in full by ``manage.py rebuild_name_keys`` after a change of rules.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+
+from registry.models import NameKey, NameVariant, Person
+from registry.names import search_keys
+
+NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name")
+VARIANT_FIELDS = ("surname", "given_name", "patronymic")
+
+
+def name_keys(names: Iterable[str]) -> set[tuple[str, str]]:
+    """(kind, key) pairs for every word of ``names``.
+
+    A stem is stored only where a suffix of sex was actually removed, so Ivanov finds
+    Ivanova by its stem but not every man whose given name is Ivan.
+    """
+    keys = set()
+    for name in names:
+        if not name:
+            continue
+        for token in search_keys(name):
+            keys.update((NameKey.Kind.FOLDED, folded) for folded in token.foldings)
+            keys.update((NameKey.Kind.STEM, stem) for stem in token.stems
+                        if stem not in token.foldings)
+            keys.update((NameKey.Kind.PHONETIC, code) for code in token.phonetic)
+    return keys
+
+
+def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
+    """Every name part of a person (as a dict of fields) and of its variants."""
+    for field in NAME_FIELDS:
+        yield fields.get(field) or ""
+    for variant in variants:
+        for field in VARIANT_FIELDS:
+            yield variant.get(field) or ""
+
+
+def key_rows(person_id: int, names: Iterable[str]) -> list[dict]:
+    """Rows for ``BulkInserter(NameKey)``: one per distinct key of the person."""
+    return [{"person_id": person_id, "kind": kind, "key": key}
+            for kind, key in sorted(name_keys(names))]
+
+
+@transaction.atomic
+def reindex_people(person_ids: Iterable[int]) -> int:
+    """Replace the keys of these people with keys made from their current names."""
+    person_ids = list(person_ids)
+    people = Person.objects.filter(pk__in=person_ids).values("pk", *NAME_FIELDS)
+    variants: dict[int, list[dict]] = {}
+    for variant in NameVariant.objects.filter(person_id__in=person_ids).values(
+            "person_id", *VARIANT_FIELDS):
+        variants.setdefault(variant["person_id"], []).append(variant)
+    NameKey.objects.filter(person_id__in=person_ids).delete()
+    rows = [NameKey(person_id=person["pk"], kind=row["kind"], key=row["key"])
+            for person in people
+            for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])))]
+    NameKey.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# People whose deletion is under way: their variants' post_delete must not write keys
+# that would then point at a deleted person.
+_deleting = threading.local()
+
+
+def _reindex_person(sender, instance, **kwargs):
+    if kwargs.get("raw"):  # loaddata: the fixture carries what it carries
+        return
+    person_id = instance.pk if isinstance(instance, Person) else instance.person_id
+    if person_id is not None and person_id not in getattr(_deleting, "ids", set()):
+        reindex_people([person_id])
+
+
+def _person_deleting(sender, instance, **kwargs):
+    _deleting.ids = getattr(_deleting, "ids", set()) | {instance.pk}
+
+
+def _person_deleted(sender, instance, **kwargs):
+    _deleting.ids = getattr(_deleting, "ids", set()) - {instance.pk}
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save, pre_delete
+
+    post_save.connect(_reindex_person, sender=Person, dispatch_uid="namekey-person")
+    post_save.connect(_reindex_person, sender=NameVariant, dispatch_uid="namekey-variant")
+    post_delete.connect(_reindex_person, sender=NameVariant,
+                        dispatch_uid="namekey-variant-delete")
+    pre_delete.connect(_person_deleting, sender=Person, dispatch_uid="namekey-person-deleting")
+    post_delete.connect(_person_deleted, sender=Person, dispatch_uid="namekey-person-deleted")

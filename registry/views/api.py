@@ -1,0 +1,168 @@
+"""The read-only JSON API and the CSV export: the search page's results in other forms.
+
+Both start from ``Person.objects.published()`` and go through ``PersonFilter``, so they
+answer exactly what the search page shows for the same query string.
+"""
+
+import csv
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from registry import export
+from registry.filters import PersonFilter
+from registry.models import Citation, Person, Photo, RepressionEvent
+from registry.views.public import relatives_of
+
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
+CACHE_SECONDS = 300
+
+
+def _public_json(data: dict, status: int = 200) -> JsonResponse:
+    """JSON any site may read (CORS-open: no cookies are involved) and caches may keep."""
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    if status == 200:
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    return response
+
+
+def filtered_people(request) -> PersonFilter:
+    people = Person.objects.published().select_related("birth_place")
+    return PersonFilter(request.GET, queryset=people.order_by(
+        "surname", "given_name", "patronymic", "id"))
+
+
+@require_GET
+def people_list(request):
+    """``/api/v1/people/?q=…&filters``: a page of published people."""
+    filterset = filtered_people(request)
+    if not filterset.is_valid():
+        return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
+    size = _page_size(request.GET.get("page_size"))
+    paginator = Paginator(filterset.qs, size)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (EmptyPage, ValueError):
+        if request.GET.get("page") in (None, "", "1"):
+            page = None
+        else:
+            raise Http404("No such page.") from None
+    results = list(page.object_list) if page else []
+    return _public_json({
+        "count": paginator.count,
+        "next": _page_url(request, page.next_page_number()) if page and page.has_next()
+        else None,
+        "previous": _page_url(request, page.previous_page_number())
+        if page and page.has_previous() else None,
+        "results": [person_summary(person, request) for person in results],
+    })
+
+
+@require_GET
+def person_detail(request, pk: int):
+    """``/api/v1/people/<id>/``: one published person with names, events and sources."""
+    person = get_object_or_404(Person.objects.published().select_related(
+        "birth_place", "death_place", "residence_place"), pk=pk)
+    data = person_summary(person, request)
+    events = RepressionEvent.objects.filter(person=person).select_related("place", "camp")
+    citations = Citation.objects.filter(person=person).select_related("source")
+    data.update(
+        biography=person.biography,
+        residence=person.residence,
+        death_place=person.death_place_name or (person.death_place.name
+                                                if person.death_place else ""),
+        education=person.education,
+        party_membership=person.party_membership,
+        events=[{
+            "kind": event.kind, "date": _date(event.date),
+            "place": event.place_name or (event.place.name if event.place else ""),
+            "camp": event.camp_name or (event.camp.name if event.camp else ""),
+            "camp_url": request.build_absolute_uri(event.camp.get_absolute_url())
+            if event.camp else None,
+            "authority": event.authority, "article": event.article,
+            "sentence": event.sentence, "term_years": event.term_years,
+        } for event in events.order_by("date_lower", "id")],
+        sources=[{"title": citation.source.title, "detail": citation.detail,
+                  "archive_reference": citation.source.archive_reference}
+                 for citation in citations],
+        photos=[{"url": request.build_absolute_uri(photo.image.url), "caption": photo.caption,
+                 "year": photo.year, "credit": photo.credit}
+                for photo in Photo.objects.public().filter(person=person)],
+        relatives=[{"relation": relation, "id": relative.pk,
+                    "url": request.build_absolute_uri(relative.get_absolute_url()),
+                    "name": relative.full_name}
+                   for relation, relative in relatives_of(person)],
+    )
+    return _public_json(data)
+
+
+@require_GET
+def people_csv(request):
+    """``/export/people.csv?q=…&filters``: the same results, in the import columns."""
+    filterset = filtered_people(request)
+    if not filterset.is_valid():
+        return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
+    limit = settings.REGISTRY_EXPORT_MAX_ROWS
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([export.spreadsheet_safe(cell) for cell in row])
+         for row in export.rows(filterset.qs, limit)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="people.csv"'
+    response["X-Export-Row-Limit"] = str(limit)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for a streamed csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def person_summary(person: Person, request) -> dict:
+    return {
+        "id": person.pk,
+        "url": request.build_absolute_uri(person.get_absolute_url()),
+        "api_url": request.build_absolute_uri(reverse("registry:api-person", args=[person.pk])),
+        "surname": person.surname,
+        "given_name": person.given_name,
+        "patronymic": person.patronymic,
+        "maiden_name": person.maiden_name,
+        "sex": person.sex,
+        "birth_date": _date(person.birth_date),
+        "death_date": _date(person.death_date),
+        "birth_place": person.birth_place_name or (person.birth_place.name
+                                                   if person.birth_place else ""),
+        "nationality": person.nationality,
+        "occupation": person.occupation,
+        "fate": person.fate,
+        "is_demo": person.is_demo,
+    }
+
+
+def _date(value) -> str | None:
+    """Partial dates in their stored, sortable form (``1937-10``, ``1900~``, ``../1938``)."""
+    return str(value) if value else None
+
+
+def _page_size(text: str | None) -> int:
+    try:
+        return max(1, min(API_MAX_PAGE_SIZE, int(text)))
+    except (TypeError, ValueError):
+        return API_PAGE_SIZE
+
+
+def _page_url(request, number: int) -> str:
+    params = request.GET.copy()
+    params["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
