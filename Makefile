@@ -36,6 +36,15 @@ lint: $(VENV)/.installed ## ruff, and a check that every model change has a migr
 test: $(VENV)/.installed messages lint ## Run the whole suite (on DATABASE_URL if set, else SQLite)
 	$(TEST_ENV) $(BIN)/pytest
 
+bench: $(VENV)/.installed ## Search and profile speed at 1,000,000 people (PostgreSQL; built the first time)
+	@if [ -n "$(DATABASE_URL)" ]; then \
+		$(BIN)/python bench/search.py --database-url "$(DATABASE_URL)"; \
+	else \
+		url=$$(.ci/pg-cluster start $(CURDIR)/.bench/pg 55440) && \
+		trap '.ci/pg-cluster stop $(CURDIR)/.bench/pg' EXIT && \
+		$(BIN)/python bench/search.py --database-url "$$url"; \
+	fi
+
 bench-import: $(VENV)/.installed ## Import speed and memory (DATABASE_URL= a PostgreSQL server to use it)
 	$(BIN)/python bench/import_records.py --rows 100000 $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 

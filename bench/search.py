@@ -1,0 +1,249 @@
+"""Benchmark: search through the API and profile pages on a registry of 1,000,000 people.
+
+    make bench                     # starts its own PostgreSQL cluster in .bench/ (first run:
+                                   # builds the database with generate_demo, ~10 min)
+    .venv/bin/python bench/search.py --database-url postgres://postgres@127.0.0.1:55432/postgres
+
+The database ``registry_bench`` on that server is made the first time (migrate, then
+``generate_demo --count N``, timed) and reused after; ``--rebuild`` makes it again.
+Then a fixed mix of 200 queries (exact Cyrillic, Latin transliteration, German and Polish
+spellings, typos, female forms, two names and a year, a filter alone) goes through
+``/api/v1/people/`` in this process with Django's test client (no network, DEBUG off), once
+to warm the caches and once measured, and the script prints the median and p95 per kind
+and overall. For the same name queries it also times a naive ``icontains`` over the name
+fields and variants, and the raw SQL of our own query (the floor), and prints the ratios.
+Last, 200 profile pages of random published people.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DATABASE = "registry_bench"
+SEED = 1937
+
+
+def database_url(server_url: str, name: str) -> str:
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def ensure_database(server_url: str, people: int, rebuild: bool) -> str:
+    """The benchmark database, built with ``people`` demo people when missing."""
+    import psycopg
+
+    url = database_url(server_url, BENCH_DATABASE)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                               [BENCH_DATABASE]).fetchone()
+        if exists and rebuild:
+            admin.execute(f"DROP DATABASE {BENCH_DATABASE}")
+            exists = None
+        if not exists:
+            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    with psycopg.connect(url) as connection:
+        try:
+            have = connection.execute("SELECT count(*) FROM registry_person").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            have = 0
+    if have < people:
+        build(url, people)
+    return url
+
+
+def build(url: str, people: int):
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "DEBUG": ""}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True,
+                   cwd=ROOT)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", "generate_demo", "--count", str(people),
+                    "--seed", str(SEED)], env=env, check=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
+    print(f"built: generate_demo {people:,} people in {seconds:.0f} s "
+          f"({people / seconds:,.0f} people/s), then VACUUM ANALYZE")
+
+
+def query_mix(count: int = 200) -> list[tuple[str, dict]]:
+    """(kind, API parameters): the same list for a seed, drawn from the demo's names."""
+    from registry.demo import GROUPS, female_surname
+
+    rng = random.Random(SEED)
+    groups = list(GROUPS.values())
+
+    def name():
+        _, surnames, males, _, _ = rng.choice(groups)
+        return rng.choice(surnames), rng.choice(males)
+
+    def latin(text):
+        from registry.demo import transliterate
+        return transliterate(text)
+
+    def german(text):
+        out = latin(text).replace("zh", "sch").replace("sh", "sch").replace("ch", "tsch")
+        return out.replace("v", "w").replace("kh", "ch").replace("y", "j")
+
+    def typo(text):
+        word = latin(text)
+        i = rng.randrange(1, len(word) - 1) if len(word) > 3 else 1
+        return word[:i] + word[i + 1:] if rng.random() < 0.5 else (
+            word[:i] + word[i + 1:i + 2] + word[i:i + 1] + word[i + 2:])
+
+    makers = {
+        "exact": lambda: {"q": name()[0]},
+        "latin": lambda: {"q": latin(name()[0])},
+        "german": lambda: {"q": german(name()[0])},
+        "typo": lambda: {"q": typo(name()[0])},
+        "female form": lambda: {"q": latin(female_surname(name()[0]))},
+        "two names + year": lambda: {"q": "{} {} {}".format(*name(), rng.randint(1870, 1920))},
+        "filter alone": lambda: rng.choice([
+            {"fate": "executed", "arrest_year_min": 1937, "arrest_year_max": 1937},
+            {"camp": "karlag"}, {"nationality": "немец", "kind": "deportation"},
+            {"article": "58-10", "rehabilitated": "true"},
+            {"birth_year_min": 1900, "birth_year_max": 1905, "fate": "survived"},
+        ]),
+    }
+    kinds = list(makers)
+    return [(kind, makers[kind]()) for kind in (kinds[i % len(kinds)] for i in range(count))]
+
+
+def timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(label: str, times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+    return (f"{label:<22} n={len(times):>3}  median {statistics.median(times):7.1f} ms"
+            f"  p95 {p95:7.1f} ms  max {times[-1]:7.1f} ms")
+
+
+def run(url: str, profiles: int):
+    import tempfile
+
+    os.environ.update(DATABASE_URL=url, SECRET_KEY="bench", DEBUG="",
+                      DJANGO_SETTINGS_MODULE="memorial.settings", ALLOWED_HOSTS="testserver",
+                      STATIC_ROOT=tempfile.mkdtemp(prefix="bench-static-"))
+    # Pages link hashed static files, as in production: collect them first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                   env=os.environ, check=True, cwd=ROOT)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+
+    from registry.filters import PersonFilter
+    from registry.models import Person
+
+    client = Client()
+    mix = query_mix()
+    for _, params in mix:  # warm the caches, as a server that has been running would be
+        client.get("/api/v1/people/", params)
+    by_kind: dict[str, list[float]] = {}
+    counts = []
+    for kind, params in mix:
+        response = None
+
+        def call(params=params):
+            nonlocal response
+            response = client.get("/api/v1/people/", params)
+        by_kind.setdefault(kind, []).append(timed(call))
+        assert response.status_code == 200, (params, response.status_code)
+        counts.append(response.json()["count"])
+    every = [t for times in by_kind.values() for t in times]
+    print(f"\nAPI search, {len(mix)} queries (results per query: median "
+          f"{statistics.median(counts):,.0f}, max {max(counts):,})")
+    for kind, times in by_kind.items():
+        print("  " + summary(kind, times))
+    print("  " + summary("all", every))
+
+    name_queries = [params["q"] for kind, params in mix if "q" in params]
+    ours, naive, floor = [], [], []
+    for query in name_queries:
+        def our_page(query=query):
+            people = PersonFilter({"q": query}, queryset=Person.objects.published()).qs
+            people.count()
+            list(people[:20])
+        ours.append(timed(our_page))
+
+        def raw_sql(query=query):
+            people = PersonFilter({"q": query}, queryset=Person.objects.published()).qs
+            with connection.cursor() as cursor:
+                sql, params = people.query.sql_with_params()
+                cursor.execute(f"SELECT count(*) FROM ({sql}) counted", params)
+                cursor.execute(sql + " LIMIT 20", params)
+                cursor.fetchall()
+        floor.append(timed(raw_sql))
+
+        def icontains(query=query):
+            condition = Q()
+            for word in query.split():
+                if word.isdigit():
+                    continue
+                word_condition = Q()
+                for field in ("surname", "given_name", "patronymic", "maiden_name",
+                              "variants__surname", "variants__given_name"):
+                    word_condition |= Q(**{f"{field}__icontains": word})
+                condition &= word_condition
+            people = Person.objects.published().filter(condition).distinct()
+            people.count()
+            list(people.order_by("surname", "given_name", "id")[:20])
+        naive.append(timed(icontains))
+    print(f"\nSame {len(name_queries)} name queries, one page of 20 and the count:")
+    print("  " + summary("our search (ORM)", ours))
+    print("  " + summary("its raw SQL (floor)", floor))
+    print("  " + summary("naive icontains", naive))
+    print(f"  median ratio ours/floor {statistics.median(ours) / statistics.median(floor):.2f},"
+          f" naive/ours {statistics.median(naive) / statistics.median(ours):.1f}")
+
+    rng = random.Random(SEED)
+    high = Person.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    ids = []
+    published = set()
+    while len(ids) < profiles:
+        batch = [rng.randint(1, high) for _ in range(profiles)]
+        published |= set(Person.objects.published().filter(pk__in=batch)
+                         .values_list("pk", flat=True))
+        ids = sorted(published)[:profiles]
+    rng.shuffle(ids)
+    for pk in ids[:20]:
+        client.get(f"/people/{pk}/")
+    times = []
+    for pk in ids:
+        response = None
+
+        def page(pk=pk):
+            nonlocal response
+            response = client.get(f"/people/{pk}/")
+        times.append(timed(page))
+        assert response.status_code == 200
+    print("\nProfile pages:")
+    print("  " + summary("/people/<id>/", times))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True,
+                        help="a PostgreSQL server (any database on it); registry_bench is "
+                             "made there")
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--profiles", type=int, default=200)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    url = ensure_database(args.database_url, args.people, args.rebuild)
+    print(f"database: {BENCH_DATABASE}; cores: {os.cpu_count()}")
+    run(url, args.profiles)
+
+
+if __name__ == "__main__":
+    main()
