@@ -10,16 +10,17 @@ import hashlib
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Camp, Person, Photo, Place, RepressionEvent
+from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
 from registry.search import search_people
 
 FACET_SECONDS = 600
 FACET_SIZE = 12
 YEAR_WIDGET = forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
 def known_values(field: str) -> list[tuple[str, str]]:
@@ -82,6 +83,34 @@ class PersonFilter(django_filters.FilterSet):
                                                  method="filter_rehabilitated")
     has_photo = django_filters.BooleanFilter(label=_("Has a photograph"),
                                              method="filter_has_photo")
+    # Added for reading lists and the figures of /stats/: each chart bar links to a search
+    # with exactly these names, so the count it shows is the count the search finds.
+    place = django_filters.CharFilter(label=_("Place (any of its names)"), method="filter_place",
+                                      max_length=200)
+    execution_year_min = django_filters.NumberFilter(label=_("Executed from (year)"),
+                                                     method="filter_execution_years",
+                                                     widget=YEAR_WIDGET)
+    execution_year_max = django_filters.NumberFilter(label=_("Executed until (year)"),
+                                                     method="filter_execution_years",
+                                                     widget=YEAR_WIDGET)
+    executed_from = django_filters.DateFilter(label=_("Executed on or after (date)"),
+                                              method="filter_executed_between",
+                                              widget=DATE_WIDGET)
+    executed_to = django_filters.DateFilter(label=_("Executed on or before (date)"),
+                                            method="filter_executed_between",
+                                            widget=DATE_WIDGET)
+    execution_month = django_filters.NumberFilter(
+        label=_("Executed in month (1–12)"), method="filter_execution_day",
+        min_value=1, max_value=12, widget=forms.NumberInput(attrs={"min": 1, "max": 12}))
+    execution_day = django_filters.NumberFilter(
+        label=_("Executed on day of month"), method="filter_execution_day",
+        min_value=1, max_value=31, widget=forms.NumberInput(attrs={"min": 1, "max": 31}))
+    rehabilitation_year_min = django_filters.NumberFilter(
+        label=_("Rehabilitated from (year)"), method="filter_rehabilitation_years",
+        widget=YEAR_WIDGET)
+    rehabilitation_year_max = django_filters.NumberFilter(
+        label=_("Rehabilitated until (year)"), method="filter_rehabilitation_years",
+        widget=YEAR_WIDGET)
 
     class Meta:
         model = Person
@@ -137,6 +166,95 @@ class PersonFilter(django_filters.FilterSet):
     def filter_has_photo(self, queryset, name, value):
         with_photo = Q(pk__in=Photo.objects.public().values("person_id"))
         return queryset.filter(with_photo if value else ~with_photo)
+
+    def filter_place(self, queryset, name, value):
+        """Born, living, dead or arrested/held/killed in a place called ``value`` at any time
+        (Akmolinsk finds Astana), or in any place within it (a region holds its towns)."""
+        places = places_named(value)
+        return queryset.filter(
+            Q(birth_place__in=places) | Q(residence_place__in=places)
+            | Q(death_place__in=places) | Q(pk__in=_events(place__in=places)))
+
+    def filter_execution_years(self, queryset, name, value):
+        """Executed (fate) with a date of death overlapping the years, like the arrest years."""
+        if (name == "execution_year_max"
+                and self.form.cleaned_data.get("execution_year_min") is not None):
+            return queryset
+        return queryset.filter(executed_in_years(self.form.cleaned_data.get("execution_year_min"),
+                                                 self.form.cleaned_data.get("execution_year_max")))
+
+    def filter_executed_between(self, queryset, name, value):
+        """Executed on a date known to lie wholly between the two days ("October 1937" is in
+        1–31 October 1937; "1937" alone is not: it may be any month)."""
+        start, end = (self.form.cleaned_data.get("executed_from"),
+                      self.form.cleaned_data.get("executed_to"))
+        if name == "executed_to" and start is not None:
+            return queryset
+        condition = Q(fate=Person.Fate.EXECUTED)
+        if start is not None:
+            condition &= Q(death_date_lower__gte=start)
+        if end is not None:
+            condition &= Q(death_date_upper__lte=end)
+        return queryset.filter(condition)
+
+    def filter_execution_day(self, queryset, name, value):
+        """Executed on a day and month ("Read by date"): only dates known to the day."""
+        month, day = (self.form.cleaned_data.get("execution_month"),
+                      self.form.cleaned_data.get("execution_day"))
+        if name == "execution_day" and month is not None:
+            return queryset
+        return queryset.filter(executed_on_day(month, day))
+
+    def filter_rehabilitation_years(self, queryset, name, value):
+        if (name == "rehabilitation_year_max"
+                and self.form.cleaned_data.get("rehabilitation_year_min") is not None):
+            return queryset
+        rehabilitations = RepressionEvent.objects.filter(
+            _year_bounds("date", self.form.cleaned_data.get("rehabilitation_year_min"),
+                         self.form.cleaned_data.get("rehabilitation_year_max")),
+            kind=RepressionEvent.Kind.REHABILITATION)
+        return queryset.filter(pk__in=rehabilitations.values("person_id"))
+
+
+def executed_in_years(minimum: int | None, maximum: int | None) -> Q:
+    """Executed, with a date of death overlapping ``minimum``..``maximum``.
+
+    The date of an execution is the person's date of death (what the import and the
+    profile carry); the fate says it was an execution."""
+    return Q(fate=Person.Fate.EXECUTED) & _year_bounds("death_date", minimum, maximum)
+
+
+def executed_on_day(month: int | None, day: int | None) -> Q:
+    """Executed on ``day`` of ``month`` in any year, for dates known to the day."""
+    condition = Q(fate=Person.Fate.EXECUTED, death_date_lower=F("death_date_upper"))
+    if month is not None:
+        condition &= Q(death_date_lower__month=month)
+    if day is not None:
+        condition &= Q(death_date_lower__day=day)
+    return condition
+
+
+def _fold_place_name(name: str) -> str:
+    return " ".join(name.casefold().replace("ё", "е").split())
+
+
+def places_named(name: str) -> list[int]:
+    """Ids of the places called ``name`` now or ever, in any script, and the places within
+    them (two levels: a region's districts and their towns).
+
+    Compared in Python with ``casefold`` because SQLite's LIKE folds only ASCII letters,
+    and the places table is small (thousands of rows, not millions)."""
+    wanted = _fold_place_name(name)
+    if not wanted:
+        return []
+    names = [*Place.objects.values_list("pk", "name"),
+             *PlaceName.objects.values_list("place_id", "name")]
+    found = {pk for pk, other in names if _fold_place_name(other) == wanted}
+    level = set(found)
+    for _depth in range(2):
+        level = set(Place.objects.filter(parent__in=level).values_list("pk", flat=True)) - found
+        found |= level
+    return sorted(found)
 
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.views import api, public
+from registry.views import api, public, reading
 
 app_name = "registry"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("api/v1/people/", api.people_list, name="api-people"),
     path("api/v1/people/<int:pk>/", api.person_detail, name="api-person"),
     path("export/people.csv", api.people_csv, name="export-people"),
+    path("reading/", reading.index, name="reading"),
+    path("reading/list/", reading.reading_list, name="reading-list"),
+    path("reading/list.txt", reading.reading_text, name="reading-text"),
+    path("reading/list.csv", reading.reading_csv, name="reading-csv"),
+    path("reading/card/", reading.reader_card, name="reading-card"),
 ]
