@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from registry import dates
-from registry.bulk import BulkInserter
+from registry.bulk import BulkInserter, sqlite_import_settings
 from registry.models import (
     Camp,
     Citation,
@@ -49,7 +50,15 @@ DATE_COLUMNS = ("birth_date", "death_date", "arrest_date", "sentence_date",
 PERSON_TEXT_COLUMNS = ("surname", "given_name", "patronymic", "maiden_name", "nationality",
                        "occupation", "residence", "biography")
 VARIANT_SEPARATOR = ";"
-BATCH_SIZE = 1000
+# Place columns: (column, Person field keeping the text, Person field linking the place).
+PERSON_PLACE_COLUMNS = (
+    ("birth_place", "birth_place_name", "birth_place_id"),
+    ("death_place", "death_place_name", "death_place_id"),
+    ("residence", "residence", "residence_place_id"),
+)
+# Rows per transaction. Larger batches mean fewer commits (each one syncs the file on
+# SQLite) and fewer round trips; memory grows with the batch, not with the file.
+BATCH_SIZE = 5000
 
 SEX_WORDS = {
     Person.Sex.MALE: {"male", "m", "man", "м", "муж", "муж.", "мужской", "мужчина", "ер"},
@@ -67,6 +76,9 @@ FATE_WORDS = {
                            "освобождён", "выжил", "выжила"},
     Person.Fate.UNKNOWN: {"unknown", "неизвестно", ""},
 }
+
+_DEATH_KINDS = {Person.Fate.EXECUTED: RepressionEvent.Kind.EXECUTION,
+                Person.Fate.DIED_IN_CUSTODY: RepressionEvent.Kind.DEATH_IN_CUSTODY}
 
 
 @dataclass
@@ -96,7 +108,7 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported (header, encoding); nothing was written."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """One good row: the values to apply, keyed by column, only for columns in the file."""
 
@@ -127,8 +139,18 @@ class RecordImporter:
         self._places = _PlaceIndex()
         self._camps = _CampIndex()
         self._sources: dict[str, Source] = {}
+        # What a new person's row adds beside the person: (model, rows for one person).
+        # Each function takes the row's values and the person's id and returns dicts for
+        # BulkInserter(model); one more kind of derived row per person is one more line
+        # here (re-imported people go through _write_parts_of_existing instead).
+        self._parts: list[tuple[type[models.Model], Callable[[dict, int], list[dict]]]] = [
+            (NameVariant, self._variant_rows),
+            (RepressionEvent, self._event_rows),
+            (Citation, self._citation_rows),
+        ]
         self._inserters = {model: BulkInserter(model)
-                           for model in (Person, NameVariant, RepressionEvent, Citation)}
+                           for model in (Person, *(model for model, _ in self._parts))}
+        self._parser: _RowParser | None = None
 
     # --- reading -------------------------------------------------------------------
 
@@ -138,25 +160,29 @@ class RecordImporter:
                                 errors="surrogateescape", newline="")
         reader = csv.reader(text)
         header = self._read_header(reader)
-        batch: list[ParsedRow] = []
-        batch_ids: set[str] = set()
-        for row in reader:
-            parsed = self._parse_row(header, row, reader.line_num)
-            if parsed is None:
-                continue
-            external_id = parsed.values.get("external_id")
-            if external_id and external_id in batch_ids:
-                # The same record twice in a file: the later row updates the earlier one,
-                # which only works once the earlier one is written.
-                self._write(batch)
-                batch, batch_ids = [], set()
-            batch.append(parsed)
-            if external_id:
-                batch_ids.add(external_id)
-            if len(batch) >= self.batch_size:
-                self._write(batch)
-                batch, batch_ids = [], set()
-        self._write(batch)
+        self._parser = parser = _RowParser(header)
+        self._plan_person_fields(header)
+        with sqlite_import_settings():
+            batch: list[ParsedRow] = []
+            batch_ids: set[str] = set()
+            has_external_id = "external_id" in header
+            for row in reader:
+                parsed = self._parse_row(parser, row, reader.line_num)
+                if parsed is None:
+                    continue
+                external_id = parsed.values["external_id"] if has_external_id else None
+                if external_id and external_id in batch_ids:
+                    # The same record twice in a file: the later row updates the earlier
+                    # one, which only works once the earlier one is written.
+                    self._write(batch)
+                    batch, batch_ids = [], set()
+                batch.append(parsed)
+                if external_id:
+                    batch_ids.add(external_id)
+                if len(batch) >= self.batch_size:
+                    self._write(batch)
+                    batch, batch_ids = [], set()
+            self._write(batch)
         return self.result
 
     def _read_header(self, reader) -> list[str]:
@@ -181,22 +207,21 @@ class RecordImporter:
                                   "update records already imported).")
         return names
 
-    def _parse_row(self, header: list[str], row: list[str], line: int) -> ParsedRow | None:
-        if not any(cell.strip() for cell in row):
+    def _parse_row(self, parser: _RowParser, row: list[str], line: int) -> ParsedRow | None:
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
             return None  # blank lines are not records
-        reasons = []
-        if len(row) != len(header):
-            reasons.append(f"has {len(row)} fields, the header has {len(header)}")
-        elif _SUSPICIOUS.search("".join(row)):
-            reasons.append(_encoding_message(row) if _has_undecodable("".join(row))
-                           else "contains a NUL character (is this a binary file?)")
+        if len(row) != parser.width:
+            reasons = [f"has {len(row)} fields, the header has {parser.width}"]
+        elif _SUSPICIOUS.search(joined := "".join(row)):
+            reasons = [_encoding_message(row) if _has_undecodable(joined)
+                       else "contains a NUL character (is this a binary file?)"]
         else:
-            values, reasons = parse_values(dict(zip(header, (c.strip() for c in row),
-                                                    strict=True)))
+            values, reasons = parser.parse(cells)
         if reasons:
             self._reject(RowError(line, reasons))
             return None
-        return ParsedRow(line=line, values=values)
+        return ParsedRow(line, values)
 
     def _reject(self, error: RowError):
         self.result.rejected += 1
@@ -214,7 +239,7 @@ class RecordImporter:
             existing = self._existing_people(batch)
             new_rows, update_rows = [], []
             for row in batch:
-                row.person = existing.get(row.values.get("external_id"))
+                row.person = existing.get(row.values.get("external_id")) if existing else None
                 if row.person:
                     update_rows.append(row)
                 elif row.values.get("surname"):
@@ -237,9 +262,12 @@ class RecordImporter:
                 for person in Person.objects.filter(external_id__in=ids)}
 
     def _create_people(self, rows: list[ParsedRow]):
+        if not rows:
+            return
         published_at = timezone.now() if self.status == Person.Status.PUBLISHED else None
-        people = [{"status": self.status, "published_at": published_at,
-                   **self._person_fields(row.values)} for row in rows]
+        person_fields = self._person_fields
+        people = [person_fields(row.values, status=self.status, published_at=published_at)
+                  for row in rows]
         ids = self._inserters[Person].insert(people, change_reason=self.change_reason,
                                              returning=True)
         for row, pk in zip(rows, ids, strict=True):
@@ -251,10 +279,11 @@ class RecordImporter:
         changed, fields = [], set()
         for row in rows:
             row.person_id = row.person.pk
-            touched = [name for name, value in self._person_fields(row.values).items()
+            new_values = self._person_fields(row.values)
+            touched = [name for name, value in new_values.items()
                        if getattr(row.person, name) != value]
             for name in touched:
-                setattr(row.person, name, self._person_fields(row.values)[name])
+                setattr(row.person, name, new_values[name])
             if touched:
                 changed.append(row.person)
                 fields.update(touched)
@@ -270,33 +299,74 @@ class RecordImporter:
                                      default_change_reason=self.change_reason)
         return {person.pk for person in changed}
 
-    def _person_fields(self, values: dict) -> dict:
+    def _plan_person_fields(self, header: list[str]):
+        """Which Person attributes the file's columns set (the same for every row)."""
+        self._person_columns = [column for column in (
+            *PERSON_TEXT_COLUMNS, "external_id", "sex", "fate", "birth_date", "death_date",
+        ) if column in header]
+        self._person_places = [(column, text_field, link_field)
+                               for column, text_field, link_field in PERSON_PLACE_COLUMNS
+                               if column in header]
+
+    def _person_fields(self, values: dict, **extra) -> dict:
         """Person attributes (by attname) for the columns present in the row."""
-        fields = {column: values[column] for column in PERSON_TEXT_COLUMNS if column in values}
-        for column in ("external_id", "sex", "fate", "birth_date", "death_date"):
-            if column in values:
-                fields[column] = values[column]
-        for column, text_field, link_field in (
-            ("birth_place", "birth_place_name", "birth_place_id"),
-            ("death_place", "death_place_name", "death_place_id"),
-            ("residence", "residence", "residence_place_id"),
-        ):
-            if column in values:
-                fields[text_field] = values[column]
-                fields[link_field] = self._places.find(values[column])
+        fields = {**extra, **{column: values[column] for column in self._person_columns}}
+        find_place = self._places.find
+        for column, text_field, link_field in self._person_places:
+            fields[text_field] = values[column]
+            fields[link_field] = find_place(values[column])
         return fields
+
+    # The parts of a new person (see self._parts). Each returns dicts for BulkInserter.
+
+    def _variant_rows(self, values: dict, person_id: int) -> list[dict]:
+        variants = values.get("name_variants")
+        if not variants:
+            return []
+        return [{"person_id": person_id, "surname": surname, "given_name": given_name,
+                 "patronymic": patronymic}
+                for surname, given_name, patronymic in dict.fromkeys(variants)]
+
+    def _event_rows(self, values: dict, person_id: int) -> list[dict]:
+        return [{"person_id": person_id, "kind": kind, **attributes}
+                for kind, attributes in self._event_values(values)]
+
+    def _citation_rows(self, values: dict, person_id: int) -> list[dict]:
+        citation = self._citation(values, person_id)
+        if citation is None:
+            return []
+        return [{"person_id": person_id, "source_id": citation[1], "detail": citation[2]}]
 
     def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""
+        parts = {model: [] for model, _ in self._parts}
+        for model, rows_of in self._parts:
+            rows = parts[model]
+            for row in new_rows:
+                rows += rows_of(row.values, row.person_id)
+        touched_people = self._write_parts_of_existing(updated_rows, parts)
+        for model, rows in parts.items():
+            self._inserters[model].insert(rows, change_reason=self.change_reason)
+        return touched_people
+
+    def _write_parts_of_existing(self, updated_rows: list[ParsedRow], parts: dict) -> set[int]:
+        """Re-imported people: add to ``parts`` what they lack, update events in place.
+
+        Returns the ids of the people whose parts change.
+        """
+        if not updated_rows:
+            return set()
         people = [row.person for row in updated_rows]
         known_variants = _existing_variants(people)
         known_events = _existing_events(people)
         known_citations = set(Citation.objects.filter(person__in=people)
                               .values_list("person_id", "source_id", "detail"))
-        variants, events, citations = [], [], []
+        variants, events, citations = (parts[NameVariant], parts[RepressionEvent],
+                                       parts[Citation])
+        touched_people = set()
         updated_events: list[RepressionEvent] = []
         event_fields: set[str] = set()
-        for row in [*new_rows, *updated_rows]:
+        for row in updated_rows:
             person_id = row.person_id
             for surname, given_name, patronymic in row.values.get("name_variants", []):
                 key = (person_id, surname, given_name, patronymic)
@@ -304,10 +374,12 @@ class RecordImporter:
                     known_variants.add(key)
                     variants.append({"person_id": person_id, "surname": surname,
                                      "given_name": given_name, "patronymic": patronymic})
+                    touched_people.add(person_id)
             for kind, attributes in self._event_values(row.values):
                 event = known_events.get((person_id, kind))
                 if event is None:
                     events.append({"person_id": person_id, "kind": kind, **attributes})
+                    touched_people.add(person_id)
                     continue
                 touched = [name for name, value in attributes.items()
                            if getattr(event, name) != value]
@@ -317,24 +389,20 @@ class RecordImporter:
                     _refresh_derived_fields(event)
                     updated_events.append(event)
                     event_fields.update(touched)
+                    touched_people.add(person_id)
             citation = self._citation(row.values, person_id)
             if citation and citation not in known_citations:
                 known_citations.add(citation)
                 citations.append(dict(zip(("person_id", "source_id", "detail"), citation,
                                           strict=True)))
-        reason = self.change_reason
-        for model, rows in ((NameVariant, variants), (RepressionEvent, events),
-                            (Citation, citations)):
-            self._inserters[model].insert(rows, change_reason=reason)
+                touched_people.add(person_id)
         if updated_events:
             if "date" in event_fields:
                 event_fields |= {"date_lower", "date_upper", "anniversary"}
             bulk_update_with_history(updated_events, RepressionEvent, sorted(event_fields),
-                                     batch_size=self.batch_size, default_change_reason=reason)
-        existing = {person.pk for person in people}
-        touched_people = {row["person_id"] for row in [*variants, *events, *citations]}
-        touched_people |= {event.person_id for event in updated_events}
-        return touched_people & existing
+                                     batch_size=self.batch_size,
+                                     default_change_reason=self.change_reason)
+        return touched_people
 
     def _event_values(self, values: dict) -> Iterator[tuple[str, dict]]:
         """The events a row describes, one per kind, with only the columns it carries."""
@@ -350,8 +418,7 @@ class RecordImporter:
         if values.get("camp"):
             yield kind.IMPRISONMENT, {"camp_name": values["camp"],
                                       "camp_id": self._camps.find(values["camp"])}
-        death_kind = {Person.Fate.EXECUTED: kind.EXECUTION,
-                      Person.Fate.DIED_IN_CUSTODY: kind.DEATH_IN_CUSTODY}.get(values.get("fate"))
+        death_kind = _DEATH_KINDS.get(values.get("fate"))
         if death_kind and (values.get("death_date") or values.get("death_place")):
             death = _present(values, date="death_date", place_name="death_place")
             if "death_place" in values:
@@ -376,34 +443,90 @@ class RecordImporter:
 
 def parse_values(raw: dict[str, str]) -> tuple[dict, list[str]]:
     """Check and convert one row's text; return the values and the reasons it is bad."""
-    values: dict = {}
-    reasons: list[str] = []
-    for column, text in raw.items():
-        try:
-            values[column] = _convert(column, text)
-        except ValueError as error:
-            reasons.append(f"{column}: {error}")
-    if "surname" in values and not values["surname"]:
-        reasons.append("surname: is empty")
-    reasons.extend(_length_problems(values))
-    return values, reasons
+    return _RowParser(list(raw)).parse(list(raw.values()))
 
 
-def _convert(column: str, text: str):
-    if column in DATE_COLUMNS:
-        try:
-            return dates.parse(text)
-        except dates.PartialDateError as error:
-            raise ValueError(str(error)) from None
-    if column == "sex":
-        return _lookup(text, SEX_WORDS, "sex", "male, female") if text else ""
-    if column == "fate":
-        return _lookup(text, FATE_WORDS, "fate", ", ".join(Person.Fate.values))
-    if column == "name_variants":
-        return [_variant(part) for part in text.split(VARIANT_SEPARATOR) if part.strip()]
-    if column == "external_id":
-        return text or None
-    return text
+class _RowParser:
+    """Checks and converts the rows of one file, with the work per column decided once.
+
+    Most columns are text as written; only dates, sex, fate, name variants and the
+    external id are converted, and lengths are measured in one pass per row.
+    """
+
+    def __init__(self, header: list[str]):
+        self.header = header
+        self.width = len(header)
+        self.converters = [(index, column, _CONVERTERS[column])
+                           for index, column in enumerate(header) if column in _CONVERTERS]
+        self.has_surname = "surname" in header
+        # Columns with a length limit, in the order their problems are reported.
+        self.limited = [(header.index(column), column, limit)
+                        for column, limit in _MAX_LENGTHS.items() if column in header]
+        indexes = [index for index, _, _ in self.limited]
+        self.limited_cells = (operator.itemgetter(*indexes) if len(indexes) > 1
+                              else (lambda cells: tuple(cells[i] for i in indexes)))
+        self.shortest_limit = min((limit for _, _, limit in self.limited), default=0)
+        self.variants_index = (header.index("name_variants") if "name_variants" in header
+                               else None)
+
+    def parse(self, cells: list[str]) -> tuple[dict, list[str]]:
+        """``cells`` stripped, in header order -> (values by column, reasons it is bad)."""
+        values = dict(zip(self.header, cells, strict=True))
+        reasons = []
+        for index, column, convert in self.converters:
+            try:
+                values[column] = convert(cells[index])
+            except ValueError as error:
+                reasons.append(f"{column}: {error}")
+        if self.has_surname and not values["surname"]:
+            reasons.append("surname: is empty")
+        if self.limited and max(map(len, self.limited_cells(cells))) > self.shortest_limit:
+            reasons += [f"{column}: longer than {limit} characters"
+                        for index, column, limit in self.limited
+                        if len(cells[index]) > limit]
+        if self.variants_index is not None and len(cells[self.variants_index]) > _NAME_LIMIT:
+            reasons += ["name_variants: a name is longer than 150 characters"
+                        for variant in values["name_variants"]
+                        if max(map(len, variant)) > _NAME_LIMIT]
+        return values, reasons
+
+
+def _memoised(convert: Callable[[str], object], size: int = 1000) -> Callable[[str], object]:
+    """``convert`` remembering its answers for the first ``size`` distinct texts."""
+    memo: dict[str, object] = {}
+
+    def converted(text: str):
+        found = memo.get(text, memo)
+        if found is memo:
+            found = convert(text)  # a ValueError is not remembered: bad text is rare
+            if len(memo) < size:
+                memo[text] = found
+        return found
+
+    return converted
+
+
+def _convert_sex(text: str) -> str:
+    return _lookup(text, SEX_WORDS, "sex", "male, female") if text else ""
+
+
+def _convert_fate(text: str) -> str:
+    return _lookup(text, FATE_WORDS, "fate", ", ".join(Person.Fate.values))
+
+
+def _convert_variants(text: str) -> list[tuple[str, str, str]]:
+    return [_variant(part) for part in text.split(VARIANT_SEPARATOR) if part.strip()]
+
+
+# A PartialDateError is a ValueError whose text is the reason shown to the archivist.
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    **dict.fromkeys(DATE_COLUMNS, dates.parse),
+    "sex": _memoised(_convert_sex),
+    "fate": _memoised(_convert_fate),
+    "name_variants": _convert_variants,
+    "external_id": lambda text: text or None,
+}
+_NAME_LIMIT = 150
 
 
 def _lookup(text: str, table: dict, what: str, allowed: str):
@@ -426,16 +549,6 @@ _MAX_LENGTHS = {
     "death_place": 300, "arrest_place": 300, "authority": 200, "article": 100,
     "sentence": 300, "camp": 300, "external_id": 100, "source": 400, "source_detail": 300,
 }
-
-
-def _length_problems(values: dict) -> Iterator[str]:
-    for column, limit in _MAX_LENGTHS.items():
-        value = values.get(column)
-        if isinstance(value, str) and len(value) > limit:
-            yield f"{column}: longer than {limit} characters"
-    for variant in values.get("name_variants", []):
-        if max(map(len, variant)) > 150:
-            yield "name_variants: a name is longer than 150 characters"
 
 
 def _present(values: dict, **columns: str) -> dict:

@@ -194,3 +194,50 @@ def test_a_large_batch_keeps_every_name_with_its_own_person():
     person = Person.objects.get(external_id="id-345")
     assert str(person.events.get(kind="execution").date) == "1938-01-10"
     assert person.history.count() == 1
+
+
+def test_every_name_event_and_citation_gets_a_revision_naming_the_file(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text(HEADER + GOOD, encoding="utf-8")
+    call_command("import_records", str(path), "--status", "published", "--source", "Книга")
+
+    for model in (Person, NameVariant, RepressionEvent, Citation):
+        rows = model.objects.all()
+        assert rows, model
+        for row in rows:
+            (revision,) = row.history.all()
+            assert (revision.history_type, revision.history_change_reason) == (
+                "+", "import_records book.csv")
+
+
+def test_a_row_with_several_problems_lists_them_all_in_order():
+    long_name = "Я" * 151
+    result, errors = run_import(
+        "surname,given_name,sex,birth_date,name_variants,article\n"
+        f",{long_name},x,1937-13,Ok Name; {long_name} Given,{'5' * 101}\n"
+        "Годный,,,,,\n")
+    assert (result.created, result.rejected) == (1, 1)
+    assert errors[0].line == 2
+    assert errors[0].reasons == [
+        "sex: unknown sex “x” (use male, female)",
+        "birth_date: There is no month 13.",
+        "surname: is empty",
+        "given_name: longer than 150 characters",
+        "article: longer than 100 characters",
+        "name_variants: a name is longer than 150 characters",
+    ]
+
+
+def test_small_batches_give_the_same_result_as_one():
+    text = ("external_id,surname,occupation,name_variants\n"
+            "b-1,Ким,учитель,Kim\n"
+            "b-2,Цой,врач,Tsoi;Tsoi\n"
+            "b-1,Ким,поэт,Kim\n"
+            ",,,\n"
+            "b-3,Ли,,\n")
+    importer = RecordImporter(status="published", source_title="Книга", batch_size=2)
+    result = importer.run(io.BytesIO(text.encode()))
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (3, 1, 0, 0)
+    assert Person.objects.get(external_id="b-1").occupation == "поэт"
+    assert NameVariant.objects.filter(person__external_id="b-2").count() == 1
+    assert Citation.objects.count() == 3

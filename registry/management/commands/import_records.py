@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.importer import COLUMNS, ImportFileError, RecordImporter
+from registry.importer import BATCH_SIZE, COLUMNS, ImportFileError, RecordImporter
 
 
 class Command(BaseCommand):
@@ -19,7 +19,8 @@ class Command(BaseCommand):
                                  "Existing records keep theirs.")
         parser.add_argument("--source", default="",
                             help="Title of the source for rows without a 'source' column.")
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                            help=f"Rows per transaction (default: {BATCH_SIZE}).")
 
     def handle(self, *args, file: Path, status: str, source: str, batch_size: int, **options):
         if not file.is_file():
