@@ -1,13 +1,14 @@
 from django.urls import path
 
-from registry.views import api, public, reading
+from registry.views import api, camps, public, reading
 
 app_name = "registry"
 urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
     path("people/<int:pk>/", public.PersonDetailView.as_view(), name="person"),
-    path("camps/<slug:slug>/", public.CampDetailView.as_view(), name="camp"),
+    path("camps/", camps.camp_list, name="camps"),
+    path("camps/<slug:slug>/", camps.CampDetailView.as_view(), name="camp"),
     path("api/v1/people/", api.people_list, name="api-people"),
     path("api/v1/people/<int:pk>/", api.person_detail, name="api-person"),
     path("export/people.csv", api.people_csv, name="export-people"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
-from registry.models import Camp, Citation, Person, Photo, Relationship, RepressionEvent
+from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -136,17 +136,3 @@ def json_ld(person: Person, url: str, photos: list[Photo], request) -> str:
     if photos:
         data["image"] = request.build_absolute_uri(photos[0].image.url)
     return json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
-
-
-class CampDetailView(DetailView):
-    template_name = "registry/camp_detail.html"
-    context_object_name = "camp"
-    model = Camp
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        people = (Person.objects.published()
-                  .filter(pk__in=self.object.events.values("person_id"))
-                  .order_by("surname", "given_name", "id"))
-        context["page"] = Paginator(people, 25).get_page(self.request.GET.get("page"))
-        return context
