@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.views import api, camps, public, reading
+from registry.views import api, camps, public, reading, stats
 
 app_name = "registry"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("reading/list.txt", reading.reading_text, name="reading-text"),
     path("reading/list.csv", reading.reading_csv, name="reading-csv"),
     path("reading/card/", reading.reader_card, name="reading-card"),
+    path("stats/", stats.stats_page, name="stats"),
 ]
