@@ -1,12 +1,13 @@
 from django.urls import path
 
-from registry.views import api, camps, public, reading, stats
+from registry.views import api, camps, public, reading, site, stats
 
 app_name = "registry"
 urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
     path("people/<int:pk>/", public.PersonDetailView.as_view(), name="person"),
+    path("people/<int:pk>/print/", public.PersonPrintView.as_view(), name="person-print"),
     path("camps/", camps.camp_list, name="camps"),
     path("camps/<slug:slug>/", camps.CampDetailView.as_view(), name="camp"),
     path("api/v1/people/", api.people_list, name="api-people"),
@@ -18,4 +19,7 @@ urlpatterns = [
     path("reading/list.csv", reading.reading_csv, name="reading-csv"),
     path("reading/card/", reading.reader_card, name="reading-card"),
     path("stats/", stats.stats_page, name="stats"),
+    path("sitemap.xml", site.sitemap_index, name="sitemap"),
+    path("sitemap-<section>.xml", site.sitemap_section, name="sitemap-section"),
+    path("robots.txt", site.robots_txt, name="robots"),
 ]

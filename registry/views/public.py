@@ -3,15 +3,16 @@
 import json
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
+from registry.pagination import OneQueryPaginator
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -51,7 +52,8 @@ def search(request):
                "page": None}
     if asked:
         results = filterset.qs
-        page = Paginator(results, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = OneQueryPaginator(results, settings.REGISTRY_PAGE_SIZE).get_page(
+            request.GET.get("page"))
         parsed = parse_query(context["query"])
         for person in page.object_list:
             person.matched_variant = matched_variant(person, parsed)
@@ -98,14 +100,41 @@ class PersonDetailView(DetailView):
         return context
 
 
+# What the relative is, said of their own sex when it is known: a wife sent to ALZHIR
+# because her husband was shot finds "husband" on her page and "wife" on his.
+RELATION_WORDS = {
+    (Relationship.Kind.SPOUSE, "male"): gettext_lazy("husband"),
+    (Relationship.Kind.SPOUSE, "female"): gettext_lazy("wife"),
+    (Relationship.Kind.PARENT, "male"): gettext_lazy("father"),
+    (Relationship.Kind.PARENT, "female"): gettext_lazy("mother"),
+    (Relationship.Kind.CHILD, "male"): gettext_lazy("son"),
+    (Relationship.Kind.CHILD, "female"): gettext_lazy("daughter"),
+    (Relationship.Kind.SIBLING, "male"): gettext_lazy("brother"),
+    (Relationship.Kind.SIBLING, "female"): gettext_lazy("sister"),
+}
+
+
+class PersonPrintView(PersonDetailView):
+    """The profile on paper: no navigation, no share links, large plain type."""
+
+    template_name = "registry/person_print.html"
+
+
 def relatives_of(person: Person) -> list[tuple[str, Person]]:
-    """(relation, relative) pairs in both directions, published relatives only."""
+    """(relation, relative) pairs in both directions, published relatives only, each
+    relative once even when the link was entered from both sides."""
     published = Person.objects.published()
     kinds = dict(Relationship.Kind.choices)
-    pairs = [(kinds[r.kind], r.relative) for r in Relationship.objects.filter(
+    links = [(r.kind, r.relative) for r in Relationship.objects.filter(
         person=person, relative__in=published).select_related("relative")]
-    pairs += [(kinds[Relationship.INVERSE[r.kind]], r.person) for r in Relationship.objects
+    links += [(Relationship.INVERSE[r.kind], r.person) for r in Relationship.objects
               .filter(relative=person, person__in=published).select_related("person")]
+    pairs, seen = [], set()
+    for kind, relative in links:
+        if (kind, relative.pk) in seen:
+            continue
+        seen.add((kind, relative.pk))
+        pairs.append((str(RELATION_WORDS.get((kind, relative.sex), kinds[kind])), relative))
     return pairs
 
 

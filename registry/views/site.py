@@ -1,0 +1,35 @@
+"""Files for machines: sitemap.xml (through django.contrib.sitemaps' views, with our own
+templates, so the app need not be installed) and robots.txt."""
+
+from django.contrib.sitemaps import views as sitemap_views
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_GET
+
+from registry.sitemaps import SITEMAPS
+
+SITEMAP_SECONDS = 3600
+
+
+@cache_page(SITEMAP_SECONDS)
+def sitemap_index(request):
+    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="registry:sitemap-section",
+                               template_name="registry/sitemap_index.xml")
+
+
+@cache_page(SITEMAP_SECONDS)
+def sitemap_section(request, section):
+    return sitemap_views.sitemap(request, SITEMAPS, section=section,
+                                 template_name="registry/sitemap.xml")
+
+
+@require_GET
+def robots_txt(request):
+    """Profiles and camps are for everyone; the admin, private pages and bulk exports are
+    not for crawlers."""
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /submission/",
+             "Disallow: /export/", "Disallow: /api/", "Disallow: /reading/",
+             "Disallow: /i18n/",
+             f"Sitemap: {request.build_absolute_uri(reverse('registry:sitemap'))}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
