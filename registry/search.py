@@ -1,16 +1,18 @@
 """Finding people by any spelling of their name (the search design of DESIGN.md).
 
 A query is split into name words, in any order and matching any name part or variant, and
-four-digit years. Each word must match some key of the person (``NameKey``), best first:
+four-digit years. Each word must match some key of the person (``NameKey``):
 
     exact folded spelling  100   Baitursinov = Байтурсынов = Bajtursynow
     same stem, other sex    80   Ivanova -> Ivanov, Baitursynuly -> Baitursynov
     start of a spelling     60   Baitur
     Daitch–Mokotoff code    40   Jeschow -> Ежов
-    trigram similarity      20   PostgreSQL only, and only for a word nothing else matched
+    trigram similarity      20   PostgreSQL only
 
-A person's rank is the sum over the query's words; a year keeps people born, arrested or
-dead in it. Everything starts from the queryset it is given, so the published gate and
+The first two rows are tried first; only a word that no name spells that way is read as
+the start of a name or by its sound, and only a word that matched nothing at all, for
+typos. A person's rank is the sum over the query's words; a year keeps people born,
+arrested or dead in it. Everything starts from the queryset it is given, so the published gate and
 the filters stay where they are decided (``registry.filters``).
 """
 
@@ -93,33 +95,45 @@ def _overlaps(field_name: str, year: int) -> dict:
 
 def _word_condition(word: TokenKeys, relation: str) -> tuple[Q, Case]:
     """The keys that match one word (a condition on ``name_keys``), and a score of the
-    best kind of match read through the filtered ``relation``."""
-    def tiers(prefix):
-        if typos_only:
-            return [(_key(prefix, NameKey.Kind.FOLDED, key__trigram_similar=word.folded),
-                     SCORE_TYPO)]
-        return _tiers(word, prefix)
+    best kind of match read through the filtered ``relation``.
 
-    typos_only = (trigram_available()
-                  and not NameKey.objects.filter(_any(_tiers(word, ""))).exists())
+    The weaker kinds are fallbacks: a word that some name spells exactly (or in the other
+    sex's form) is not also read as the start of longer names or as a sound, which would
+    bury the Ivanovs under every Ivanovich; a word that matches nothing at all is read
+    for typos, on PostgreSQL.
+    """
+    for tiers in _fallbacks(word):
+        if NameKey.objects.filter(_any(tiers(""))).exists():
+            break
     score = Case(*(When(condition, then=Value(points))
                    for condition, points in tiers(f"{relation}__")),
                  default=Value(0), output_field=IntegerField())
     return _any(tiers("name_keys__")), score
 
 
-def _tiers(word: TokenKeys, prefix: str) -> list[tuple[Q, int]]:
-    """(condition on NameKey fields behind ``prefix``, score) from best to weakest."""
-    starts = [_starts_with(prefix, folded) for folded in sorted(word.foldings)
-              if len(folded) >= MIN_PREFIX]
-    tiers = [
-        (_key(prefix, NameKey.Kind.FOLDED, key__in=sorted(word.foldings)), SCORE_EXACT),
-        (_key(prefix, NameKey.Kind.STEM, key__in=sorted(word.stems - word.foldings)),
-         SCORE_STEM),
-        *((start, SCORE_PREFIX) for start in starts),
-        (_key(prefix, NameKey.Kind.PHONETIC, key__in=sorted(word.phonetic)), SCORE_PHONETIC),
-    ]
-    return tiers
+def _fallbacks(word: TokenKeys):
+    """Functions (field prefix -> [(condition, score)]), from the most exact reading."""
+    def spelled(prefix):
+        return [
+            (_key(prefix, NameKey.Kind.FOLDED, key__in=sorted(word.foldings)), SCORE_EXACT),
+            (_key(prefix, NameKey.Kind.STEM, key__in=sorted(word.stems - word.foldings)),
+             SCORE_STEM),
+        ]
+
+    def started_or_sounded(prefix):
+        starts = [(_starts_with(prefix, folded), SCORE_PREFIX)
+                  for folded in sorted(word.foldings) if len(folded) >= MIN_PREFIX]
+        return [*starts, (_key(prefix, NameKey.Kind.PHONETIC, key__in=sorted(word.phonetic)),
+                          SCORE_PHONETIC)]
+
+    def mistyped(prefix):
+        return [(_key(prefix, NameKey.Kind.FOLDED, key__trigram_similar=word.folded),
+                 SCORE_TYPO)]
+
+    yield spelled
+    yield started_or_sounded
+    if trigram_available():
+        yield mistyped
 
 
 def _any(tiers: list[tuple[Q, int]]) -> Q:

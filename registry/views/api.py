@@ -7,7 +7,7 @@ answer exactly what the search page shows for the same query string.
 import csv
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from registry import export
 from registry.filters import PersonFilter
 from registry.models import Citation, Person, Photo, RepressionEvent
+from registry.pagination import OneQueryPaginator
 from registry.views.public import relatives_of
 
 API_PAGE_SIZE = 20
@@ -46,7 +47,7 @@ def people_list(request):
     if not filterset.is_valid():
         return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
     size = _page_size(request.GET.get("page_size"))
-    paginator = Paginator(filterset.qs, size)
+    paginator = OneQueryPaginator(filterset.qs, size)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (EmptyPage, ValueError):

@@ -3,7 +3,6 @@
 import json
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
+from registry.pagination import OneQueryPaginator
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -52,7 +52,8 @@ def search(request):
                "page": None}
     if asked:
         results = filterset.qs
-        page = Paginator(results, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = OneQueryPaginator(results, settings.REGISTRY_PAGE_SIZE).get_page(
+            request.GET.get("page"))
         parsed = parse_query(context["query"])
         for person in page.object_list:
             person.matched_variant = matched_variant(person, parsed)

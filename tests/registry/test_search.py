@@ -320,3 +320,17 @@ def test_postgresql_answers_from_the_indexes():
         cursor.execute("SET enable_seqscan = on")
     for plan in plans:
         assert "namekey" in plan and "Seq Scan on registry_namekey" not in plan, plan
+
+
+def test_search_pages_count_once_and_keep_their_order(client, settings):
+    settings.REGISTRY_PAGE_SIZE = 2
+    for number in range(5):
+        PublishedPersonFactory(surname=f"Ким{'а' * number}", given_name="Николай")
+
+    pages = [client.get("/search/", {"q": "Nikolai", "page": n}).context["page"]
+             for n in (1, 2, 3, 99, "x")]
+
+    assert [page.paginator.count for page in pages] == [5] * 5
+    assert [len(page.object_list) for page in pages] == [2, 2, 1, 1, 2]
+    seen = [person.pk for page in pages[:3] for person in page.object_list]
+    assert len(set(seen)) == 5
