@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_ENV := SECRET_KEY=tests-only-not-secret DEBUG=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint messages demo bench bench-import bench-demo clean
+.PHONY: help run test lint messages demo bench bench-import bench-demo bench-reading clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench-import: $(VENV)/.installed ## Import speed and memory (DATABASE_URL= a Pos
 
 bench-demo: $(VENV)/.installed ## Demo data generation speed
 	$(BIN)/python bench/generate_demo.py $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
+bench-reading: $(VENV)/.installed ## Reading list of ~66,000 names streamed as text and CSV (DATABASE_URL= the 1,000,000-person database)
+	$(BIN)/python bench/reading_list.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench)
 
 clean: ## Remove the virtualenv, the development database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles media
