@@ -40,7 +40,7 @@ ROWS_PER_STATEMENT = 256
 # are memoised by identity; the memo is emptied when it reaches this size.
 DATE_MEMO_SIZE = 20_000
 # SQLite's page cache during an import, in KiB (see sqlite_import_settings).
-SQLITE_IMPORT_CACHE_KIB = 32 * 1024
+SQLITE_IMPORT_CACHE_KIB = 16 * 1024
 
 
 class BulkInserter:

@@ -633,8 +633,10 @@ class _PlaceIndex:
 
     def __init__(self):
         self._by_name: dict[str, int] | None = None
+        # Answers by text as written: lists repeat the same few places thousands of times.
+        self.find = _memoised(self._find, size=10_000)
 
-    def find(self, text: str) -> int | None:
+    def _find(self, text: str) -> int | None:
         """The id of the place named ``text``, or None."""
         if not text:
             return None
@@ -655,8 +657,9 @@ class _PlaceIndex:
 class _CampIndex:
     def __init__(self):
         self._by_name: dict[str, int] | None = None
+        self.find = _memoised(self._find, size=10_000)
 
-    def find(self, text: str) -> int | None:
+    def _find(self, text: str) -> int | None:
         """The id of the camp named ``text`` by any of its names, or None."""
         if self._by_name is None:
             self._by_name = {}
