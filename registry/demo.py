@@ -21,7 +21,7 @@ from registry.models import (
     RepressionEvent,
 )
 from registry.reference import load_reference_data
-from registry.search_index import key_rows, names_of
+from registry.search_index import key_rows, names_of, remember_spellings
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -184,6 +184,7 @@ class DemoGenerator:
         self.rng = random.Random(seed)
         self.places = list(Place.objects.filter(kind="settlement"))
         self.camps = list(Camp.objects.all())
+        self.spellings: set[str] = set()  # already in the vocabulary: not sent again
         self.inserters = {model: BulkInserter(model) for model in
                           (Person, NameVariant, RepressionEvent, Relationship, NameKey)}
 
@@ -298,6 +299,9 @@ class DemoGenerator:
         for model, rows in ((RepressionEvent, events), (NameVariant, variants),
                             (Relationship, relationships), (NameKey, keys)):
             self.inserters[model].insert(rows, change_reason=reason)
+        spellings = {row["key"] for row in keys if row["kind"] == NameKey.Kind.FOLDED}
+        remember_spellings(spellings - self.spellings)
+        self.spellings |= spellings
         return len(ids)
 
 

@@ -26,7 +26,7 @@ from operator import add
 from django.db import connection
 from django.db.models import Case, FilteredRelation, IntegerField, Max, Q, QuerySet, Value, When
 
-from registry.models import NameKey, Person, RepressionEvent
+from registry.models import NameKey, NameSpelling, Person, RepressionEvent
 from registry.names import TokenKeys, search_keys
 
 MAX_WORDS = 5
@@ -34,7 +34,7 @@ MAX_QUERY_LENGTH = 200
 MIN_PREFIX = 3
 YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 SCORE_EXACT, SCORE_STEM, SCORE_PREFIX, SCORE_PHONETIC, SCORE_TYPO = 100, 80, 60, 40, 20
-TYPO_SIMILARITY = 0.3  # pg_trgm's own default threshold for the % operator
+TYPO_SPELLINGS = 20  # the most similar spellings a mistyped word is read as
 
 
 @dataclass
@@ -126,9 +126,12 @@ def _fallbacks(word: TokenKeys):
         return [*starts, (_key(prefix, NameKey.Kind.PHONETIC, key__in=sorted(word.phonetic)),
                           SCORE_PHONETIC)]
 
+    similar = []
+
     def mistyped(prefix):
-        return [(_key(prefix, NameKey.Kind.FOLDED, key__trigram_similar=word.folded),
-                 SCORE_TYPO)]
+        if not similar:
+            similar.extend(similar_spellings(word.folded) or [""])
+        return [(_key(prefix, NameKey.Kind.FOLDED, key__in=similar), SCORE_TYPO)]
 
     yield spelled
     yield started_or_sounded
@@ -152,26 +155,31 @@ def _starts_with(prefix: str, folded: str) -> Q:
     return _key(prefix, NameKey.Kind.FOLDED, key__gte=folded, key__lt=folded + "{")
 
 
+def similar_spellings(folded: str, limit: int = TYPO_SPELLINGS) -> list[str]:
+    """Spellings in the registry's vocabulary most like ``folded`` (PostgreSQL only)."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    return list(NameSpelling.objects.filter(key__trigram_similar=folded)
+                .annotate(similarity=TrigramSimilarity("key", folded))
+                .order_by("-similarity", "key").values_list("key", flat=True)[:limit])
+
+
 def nearest_names(people: QuerySet[Person], query: str | ParsedQuery, limit: int = 5) -> list[str]:
     """Surnames of ``people`` spelled most like the query's words, for "did you mean"."""
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     suggestions: list[str] = []
     for word in parsed.words:
-        keys = NameKey.objects.filter(kind=NameKey.Kind.FOLDED, person__in=people)
         if trigram_available():
-            from django.contrib.postgres.search import TrigramSimilarity
-
-            keys = (keys.filter(key__trigram_similar=word.folded)
-                    .annotate(similarity=TrigramSimilarity("key", word.folded))
-                    .order_by("-similarity"))
-        else:
-            keys = keys.filter(key__startswith=word.folded[:2]).order_by("key")
-        for surname in keys.values_list("person__surname", flat=True)[:limit * 4]:
+            spellings = Q(key__in=similar_spellings(word.folded) or [""])
+        else:  # no similarity on SQLite: names that begin the same way
+            spellings = Q(key__startswith=word.folded[:2])
+        surnames = (people.filter(name_keys__in=NameKey.objects.filter(
+            spellings, kind=NameKey.Kind.FOLDED)).order_by("surname")
+            .values_list("surname", flat=True).distinct())
+        for surname in surnames[:limit]:
             if surname not in suggestions:
                 suggestions.append(surname)
-            if len(suggestions) >= limit:
-                return suggestions
-    return suggestions
+    return suggestions[:limit]
 
 
 def matched_variant(person: Person, parsed: ParsedQuery):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from registry.models import NameKey, NameVariant, Person
+from registry.models import NameKey, NameSpelling, NameVariant, Person
 from registry.names import search_keys
 
 NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name")
@@ -67,7 +67,14 @@ def reindex_people(person_ids: Iterable[int]) -> int:
             for person in people
             for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])))]
     NameKey.objects.bulk_create(rows, batch_size=2000)
+    remember_spellings(row.key for row in rows if row.kind == NameKey.Kind.FOLDED)
     return len(rows)
+
+
+def remember_spellings(spellings: Iterable[str]) -> None:
+    """Add folded spellings to the vocabulary the typo search looks in."""
+    NameSpelling.objects.bulk_create([NameSpelling(key=key) for key in set(spellings)],
+                                     ignore_conflicts=True, batch_size=2000)
 
 
 # People whose deletion is under way: their variants' post_delete must not write keys

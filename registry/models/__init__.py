@@ -4,10 +4,10 @@ from registry.models.events import RepressionEvent
 from registry.models.media import Document, MediaStatus, Photo
 from registry.models.person import NameVariant, Person, Relationship
 from registry.models.places import Camp, Place, PlaceName
-from registry.models.search import NameKey
+from registry.models.search import NameKey, NameSpelling
 from registry.models.sources import Citation, Source
 
 __all__ = [
-    "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameVariant", "Person", "Photo",
-    "Place", "PlaceName", "Relationship", "RepressionEvent", "Source",
+    "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSpelling", "NameVariant",
+    "Person", "Photo", "Place", "PlaceName", "Relationship", "RepressionEvent", "Source",
 ]

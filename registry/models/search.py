@@ -30,3 +30,21 @@ class NameKey(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.key}"
+
+
+class NameSpelling(models.Model):
+    """Every folded spelling some name in the registry has: the vocabulary of names.
+
+    A typo is looked up here first, by trigram similarity over a few thousand distinct
+    spellings rather than over the millions of keys; the spellings found are then matched
+    exactly. Spellings are only added (a spelling no longer used matches nobody).
+    """
+
+    key = models.CharField(_("spelling"), max_length=150, unique=True)
+
+    class Meta:
+        verbose_name = _("name spelling")
+        verbose_name_plural = _("name spellings")
+
+    def __str__(self):
+        return self.key

@@ -334,3 +334,12 @@ def test_search_pages_count_once_and_keep_their_order(client, settings):
     assert [len(page.object_list) for page in pages] == [2, 2, 1, 1, 2]
     seen = [person.pk for page in pages[:3] for person in page.object_list]
     assert len(set(seen)) == 5
+
+
+@on_postgresql
+def test_a_typo_is_read_as_the_nearest_spellings_in_the_registry():
+    dulatov = PublishedPersonFactory(surname="Дулатов", given_name="Мыржакып")
+    PendingPersonFactory(surname="Дулатова", given_name="Скрытая")
+
+    assert found("Dlatov Myrzhakyp") == [dulatov]
+    assert found("Dulatv") == [dulatov]
