@@ -1,16 +1,28 @@
-"""A paginator that counts in the same query as the page it fetches.
+"""A paginator that asks the database as little as a page needs.
 
-Django's ``Paginator`` asks the database twice: ``COUNT(*)`` of the whole result, then the
-page. For a ranked name search both queries do the same work (find, group and rank every
-match), so asking once with ``COUNT(*) OVER ()`` beside each row halves the time of a page.
+Django's ``Paginator`` asks twice: ``COUNT(*)`` of the whole result, then the page. For a
+ranked name search both queries do the same work (find, group and rank every match), so
+the page is fetched with ``COUNT(*) OVER ()`` beside each row, in one query. A list that
+is not ranked (filters alone) is read in index order and stops after one page, but its
+count must visit every match: that count is kept in the cache for a few minutes, since
+the same broad filters (everyone executed in 1937) are asked again and again.
 """
 
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
+from django.utils.functional import cached_property
+
+COUNT_SECONDS = 300
 
 
 class OneQueryPaginator(Paginator):
     def page(self, number):
+        if "search_rank" not in self.object_list.query.annotations:
+            return super().page(number)
         try:
             number = int(number)
         except (TypeError, ValueError):
@@ -24,3 +36,12 @@ class OneQueryPaginator(Paginator):
             return super().page(number)
         self.__dict__["count"] = rows[0].result_total  # fills the cached property
         return self._get_page(rows, number, self)
+
+    @cached_property
+    def count(self):
+        try:
+            sql, params = self.object_list.query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to count
+            return 0
+        key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        return cache.get_or_set(key, lambda: Paginator.count.func(self), COUNT_SECONDS)
