@@ -29,6 +29,7 @@ from registry.bulk import BulkInserter, sqlite_import_settings
 from registry.models import (
     Camp,
     Citation,
+    NameKey,
     NameVariant,
     Person,
     Place,
@@ -36,6 +37,7 @@ from registry.models import (
     RepressionEvent,
     Source,
 )
+from registry.search_index import key_rows, names_of, reindex_people, remember_spellings
 
 COLUMNS = (
     "external_id", "surname", "given_name", "patronymic", "maiden_name", "name_variants",
@@ -147,7 +149,9 @@ class RecordImporter:
             (NameVariant, self._variant_rows),
             (RepressionEvent, self._event_rows),
             (Citation, self._citation_rows),
+            (NameKey, self._name_key_rows),
         ]
+        self._spellings: set[str] = set()  # already in the search vocabulary
         self._inserters = {model: BulkInserter(model)
                            for model in (Person, *(model for model, _ in self._parts))}
         self._parser: _RowParser | None = None
@@ -211,6 +215,8 @@ class RecordImporter:
         cells = [cell.strip() for cell in row]
         if not any(cells):
             return None  # blank lines are not records
+        if _QUOTED_FORMULA.search("\x00".join(cells)):  # rare: checked on the whole row
+            cells = [_unquoted(cell) for cell in cells]
         if len(row) != parser.width:
             reasons = [f"has {len(row)} fields, the header has {parser.width}"]
         elif _SUSPICIOUS.search(joined := "".join(row)):
@@ -251,6 +257,8 @@ class RecordImporter:
             self._create_people(new_rows)
             changed = self._update_people(update_rows)
             changed |= self._write_parts(new_rows, update_rows)
+            if changed:  # a changed name or a new variant: remake those people's keys
+                reindex_people(changed)
             self.result.updated += len(changed)
             self.result.unchanged += len(update_rows) - len(changed)
 
@@ -337,6 +345,11 @@ class RecordImporter:
             return []
         return [{"person_id": person_id, "source_id": citation[1], "detail": citation[2]}]
 
+    def _name_key_rows(self, values: dict, person_id: int) -> list[dict]:
+        variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
+                    for surname, given_name, patronymic in values.get("name_variants") or ()]
+        return key_rows(person_id, names_of(values, variants))
+
     def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""
         parts = {model: [] for model, _ in self._parts}
@@ -347,6 +360,9 @@ class RecordImporter:
         touched_people = self._write_parts_of_existing(updated_rows, parts)
         for model, rows in parts.items():
             self._inserters[model].insert(rows, change_reason=self.change_reason)
+        spellings = {row["key"] for row in parts[NameKey] if row["kind"] == NameKey.Kind.FOLDED}
+        remember_spellings(spellings - self._spellings)
+        self._spellings |= spellings
         return touched_people
 
     def _write_parts_of_existing(self, updated_rows: list[ParsedRow], parts: dict) -> set[int]:
@@ -440,6 +456,15 @@ class RecordImporter:
 
 
 # --- parsing values (no database) -------------------------------------------------------
+
+# Our CSV export writes a cell that a spreadsheet would run as a formula with a leading
+# apostrophe (registry.export.spreadsheet_safe); reading it back removes that apostrophe.
+_QUOTED_FORMULA = re.compile(r"(?:^|\x00)'[=+\-@\t\r]")
+
+
+def _unquoted(cell: str) -> str:
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in "=+-@\t\r" and cell[1:2] else cell
+
 
 def parse_values(raw: dict[str, str]) -> tuple[dict, list[str]]:
     """Check and convert one row's text; return the values and the reasons it is bad."""

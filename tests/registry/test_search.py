@@ -343,3 +343,32 @@ def test_a_typo_is_read_as_the_nearest_spellings_in_the_registry():
 
     assert found("Dlatov Myrzhakyp") == [dulatov]
     assert found("Dulatv") == [dulatov]
+
+
+def test_imported_people_are_found_by_any_spelling_and_their_corrections_too():
+    from registry.importer import RecordImporter
+
+    csv_text = ("external_id,surname,given_name,name_variants\n"
+                "kz-7,Дулатов,Мыржакып,Dulatow Myrzhakyp\n")
+    RecordImporter(status="published", source_title="").run(io.BytesIO(csv_text.encode()))
+    assert [p.external_id for p in found("Dulatuly Mirjaqip")] == ["kz-7"]
+    assert found("Seitov") == []
+
+    corrected = "external_id,surname\nkz-7,Сеитов\n"
+    RecordImporter(status="published", source_title="").run(io.BytesIO(corrected.encode()))
+    assert [p.external_id for p in found("Seitov")] == ["kz-7"]
+    assert [p.external_id for p in found("Dulatow")] == ["kz-7"]  # the variant stays
+
+
+def test_an_exported_formula_comes_back_as_the_text_it_was(client):
+    from registry.importer import RecordImporter
+
+    person = PublishedPersonFactory(surname="=1+2", given_name="Анна", external_id="x-1")
+    body = b"".join(client.get("/export/people.csv", {"q": "Anna"}).streaming_content)
+    person.surname = "Other"
+    person.save()
+
+    RecordImporter(status="published", source_title="").run(io.BytesIO(body))
+
+    person.refresh_from_db()
+    assert person.surname == "=1+2"
