@@ -1,7 +1,8 @@
-"""PostgreSQL indexes for prefix and typo search over folded keys; keys for existing people.
+"""A PostgreSQL index for prefix search over folded keys; keys for existing people.
 
-The two indexes exist only on PostgreSQL (SQLite has neither operator class); the search
-uses them behind the same vendor switch. The backfill makes keys for people written
+The index exists only on PostgreSQL (SQLite has no such operator class); the search uses
+it behind the same vendor switch. Typos are looked up in the much smaller vocabulary of
+spellings (0005), so the keys carry no trigram index: it would only slow every write. The backfill makes keys for people written
 before the keys existed, with the same pure functions the application uses.
 """
 
@@ -10,8 +11,6 @@ from django.db import migrations
 POSTGRESQL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS namekey_folded_prefix ON registry_namekey "
     "(key varchar_pattern_ops) WHERE kind = 'f'",
-    "CREATE INDEX IF NOT EXISTS namekey_folded_trgm ON registry_namekey "
-    "USING gin (key gin_trgm_ops) WHERE kind = 'f'",
 ]
 
 
@@ -24,7 +23,6 @@ def create_indexes(apps, schema_editor):
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS namekey_folded_prefix")
-        schema_editor.execute("DROP INDEX IF EXISTS namekey_folded_trgm")
 
 
 def backfill(apps, schema_editor):
