@@ -125,6 +125,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded photographs and documents: outside MEDIA_ROOT, served only through a view that
+# asks the public gate (pending uploads reach staff only; see registry/storage.py).
+REGISTRY_PROTECTED_MEDIA_ROOT = Path(os.environ.get("PROTECTED_MEDIA_ROOT",
+                                                    BASE_DIR / "protected_media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -140,16 +144,45 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "memorial",
-    }
+    },
+    # Submission rate limits must hold across gunicorn workers and machines, so they are
+    # counted in a shared cache: the database by default (no extra service; the table is
+    # made by `manage.py createcachetable`), Redis when RATELIMIT_REDIS_URL is given.
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+         "LOCATION": os.environ["RATELIMIT_REDIS_URL"]}
+        if os.environ.get("RATELIMIT_REDIS_URL") else
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+         "LOCATION": "registry_ratelimit_cache"}
+    ),
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# SMTP when EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 
 # The registry's own knobs.
 REGISTRY_PAGE_SIZE = 25
 # The most rows one CSV export gives (stated in docs/api.md and in a response header).
 REGISTRY_EXPORT_MAX_ROWS = int(os.environ.get("REGISTRY_EXPORT_MAX_ROWS", "10000"))
+# Submissions from the public: how many one client may send (django-ratelimit syntax),
+# which request header holds the client address behind a trusted proxy (empty: the
+# connection's own address), and how many days after the decision the sender's contact
+# data is erased (purge_submitter_data, run daily by cron).
+# The site's own address, for links in e-mails sent outside a request.
+REGISTRY_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+REGISTRY_SUBMISSION_RATE = os.environ.get("REGISTRY_SUBMISSION_RATE", "5/h")
+REGISTRY_CLIENT_IP_HEADER = os.environ.get("REGISTRY_CLIENT_IP_HEADER", "")
+REGISTRY_PURGE_AFTER_DAYS = int(os.environ.get("REGISTRY_PURGE_AFTER_DAYS", "90"))
+# The largest photograph a family may send, and the most pixels one may decode to.
+REGISTRY_PHOTO_MAX_BYTES = 15 * 1024 * 1024
+REGISTRY_PHOTO_MAX_PIXELS = 50_000_000
 # Revisions record who made a change; imports and commands say who they are.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

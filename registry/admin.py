@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin_moderation import PersonModerationMixin, PhotoModerationMixin
 from registry.models import (
     Camp,
     Citation,
@@ -76,13 +77,14 @@ class RelationshipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(PersonModerationMixin, SimpleHistoryAdmin):
     list_display = ("full_name", "life", "birth_place_name", "fate", "status", "is_demo")
     list_filter = ("status", "fate", "sex", "is_demo")
     search_fields = ("surname", "given_name", "patronymic", "maiden_name",
                      "variants__surname", "=external_id")
     autocomplete_fields = ("birth_place", "residence_place", "death_place")
-    readonly_fields = ("status", "published_at", "created_at", "updated_at", "is_demo")
+    readonly_fields = ("status", "published_at", "created_at", "updated_at", "is_demo",
+                       "merged_into")
     inlines = (NameVariantInline, RepressionEventInline, PhotoInline, DocumentInline,
                CitationInline, RelationshipInline)
     fieldsets = (
@@ -93,7 +95,8 @@ class PersonAdmin(SimpleHistoryAdmin):
                                 ("residence", "residence_place"),
                                 ("death_date", "death_place", "death_place_name"), "fate")}),
         (_("Biography"), {"fields": ("biography",)}),
-        (_("Record"), {"fields": ("status", "external_id", "is_demo", "published_at",
+        (_("Record"), {"fields": ("status", "merged_into", "external_id", "is_demo",
+                                  "published_at",
                                   "created_at", "updated_at")}),
     )
     # At a million records an exact count on every filtered page is too slow to wait for.
@@ -157,7 +160,7 @@ class RepressionEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(SimpleHistoryAdmin):
+class PhotoAdmin(PhotoModerationMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "person", "status", "year")
     list_filter = ("status",)
     search_fields = ("caption", "person__surname")

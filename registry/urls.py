@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry.views import api, camps, public, reading, site, stats
+from registry.views import api, camps, media, public, reading, site, stats, submit
 
 app_name = "registry"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("search/", public.search, name="search"),
     path("people/<int:pk>/", public.PersonDetailView.as_view(), name="person"),
     path("people/<int:pk>/print/", public.PersonPrintView.as_view(), name="person-print"),
+    path("people/<int:pk>/suggest/", submit.suggest, name="person-suggest"),
+    path("submit/", submit.submit, name="submit"),
+    path("submission/<str:token>/", submit.submission_status, name="submission-status"),
+    path("submission/<str:token>/thanks/", submit.submission_thanks,
+         name="submission-thanks"),
+    path("files/<path:name>", media.protected_file, name="media"),
     path("camps/", camps.camp_list, name="camps"),
     path("camps/<slug:slug>/", camps.CampDetailView.as_view(), name="camp"),
     path("api/v1/people/", api.people_list, name="api-people"),

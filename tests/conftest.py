@@ -20,6 +20,7 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REGISTRY_PROTECTED_MEDIA_ROOT = tmp_path / "protected"
     from django.core.cache import cache
 
     cache.clear()

@@ -6,8 +6,10 @@ from registry.models.person import NameVariant, Person, Relationship
 from registry.models.places import Camp, Place, PlaceName
 from registry.models.search import NameKey, NameSpelling
 from registry.models.sources import Citation, Source
+from registry.models.submissions import ModerationLog, Submission, SubmissionPhoto
 
 __all__ = [
     "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSpelling", "NameVariant",
     "Person", "Photo", "Place", "PlaceName", "Relationship", "RepressionEvent", "Source",
+    "ModerationLog", "Submission", "SubmissionPhoto",
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.person import Person
+from registry.storage import protected_storage
 
 
 def _random_name(folder: str, filename: str) -> str:
@@ -30,6 +31,14 @@ class MediaStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
+# The moves photo_approve / photo_reject allow (a rejected photo may be reconsidered).
+MEDIA_TRANSITIONS = {
+    MediaStatus.PENDING: {MediaStatus.APPROVED, MediaStatus.REJECTED},
+    MediaStatus.APPROVED: {MediaStatus.REJECTED},
+    MediaStatus.REJECTED: {MediaStatus.APPROVED},
+}
+
+
 class PhotoQuerySet(models.QuerySet):
     def public(self):
         """Photos a visitor may see: approved, of a published person."""
@@ -39,8 +48,10 @@ class PhotoQuerySet(models.QuerySet):
 
 class Photo(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("image"), upload_to=photo_upload_to)
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_upload_to, blank=True)
+    image = models.ImageField(_("image"), upload_to=photo_upload_to,
+                              storage=protected_storage)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_upload_to, blank=True,
+                                  storage=protected_storage)
     caption = models.CharField(_("caption"), max_length=500, blank=True)
     year = models.PositiveSmallIntegerField(_("year taken"), null=True, blank=True)
     credit = models.CharField(_("credit"), max_length=300, blank=True,
@@ -65,7 +76,8 @@ class Document(models.Model):
     """A scan of a document: a certificate of rehabilitation, an archive reply."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(_("file"), upload_to=document_upload_to)
+    file = models.FileField(_("file"), upload_to=document_upload_to,
+                            storage=protected_storage)
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=20, choices=MediaStatus,
                               default=MediaStatus.PENDING)

@@ -24,6 +24,16 @@ class Person(models.Model):
         PUBLISHED = "published", _("published")
         REJECTED = "rejected", _("rejected")
         HIDDEN = "hidden", _("hidden")
+        MERGED = "merged", _("merged into another record")
+
+    # The moves registry/moderation.py allows; anything else raises InvalidTransition.
+    TRANSITIONS = {
+        Status.PENDING: {Status.PUBLISHED, Status.REJECTED, Status.MERGED},
+        Status.PUBLISHED: {Status.HIDDEN, Status.MERGED},
+        Status.HIDDEN: {Status.PUBLISHED, Status.MERGED},
+        Status.REJECTED: {Status.PENDING},
+        Status.MERGED: set(),  # only undoing the merge brings a record back
+    }
 
     class Sex(models.TextChoices):
         MALE = "male", _("male")
@@ -104,6 +114,11 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="merged_records",
+        help_text=_("The record that took over this one; its old address redirects there."),
+    )
 
     history = HistoricalRecords()
     objects = PersonQuerySet.as_manager()

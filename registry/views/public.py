@@ -4,7 +4,8 @@ import json
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
-from registry.pagination import OneQueryPaginator
+from registry.pagination import people_paginator
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -51,9 +52,8 @@ def search(request):
     context = {"filterset": filterset, "query": request.GET.get("q", "").strip()[:200],
                "page": None}
     if asked:
-        results = filterset.qs
-        page = OneQueryPaginator(results, settings.REGISTRY_PAGE_SIZE).get_page(
-            request.GET.get("page"))
+        paginator = people_paginator(filterset, settings.REGISTRY_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
         parsed = parse_query(context["query"])
         for person in page.object_list:
             person.matched_variant = matched_variant(person, parsed)
@@ -62,7 +62,7 @@ def search(request):
         context.update(
             page=page,
             querystring=params.urlencode(),
-            facets=facets(results, request.GET),
+            facets=facets(paginator.matched_people(), request.GET),
             suggestions=nearest_names(Person.objects.published(), parsed)
             if not page.paginator.count and parsed.words else [],
         )
@@ -72,6 +72,17 @@ def search(request):
 class PersonDetailView(DetailView):
     template_name = "registry/person_detail.html"
     context_object_name = "person"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A merged record's address stays valid: 301 to the published survivor.
+            survivor = merged_survivor(kwargs["pk"])
+            if survivor is None:
+                raise
+            return redirect(request.path.replace(f"/people/{kwargs['pk']}/",
+                                                 f"/people/{survivor}/", 1), permanent=True)
 
     def get_queryset(self):
         return (
@@ -98,6 +109,19 @@ class PersonDetailView(DetailView):
             today=timezone.localdate(),
         )
         return context
+
+
+def merged_survivor(pk: int) -> int | None:
+    """The published record a merged one now lives in (following merges of merges)."""
+    seen = set()
+    while pk not in seen:
+        seen.add(pk)
+        row = Person.objects.filter(pk=pk, status=Person.Status.MERGED).values_list(
+            "merged_into", flat=True).first()
+        if row is None:
+            break
+        pk = row
+    return pk if Person.objects.published().filter(pk=pk).exists() and seen != {pk} else None
 
 
 # What the relative is, said of their own sex when it is known: a wife sent to ALZHIR

@@ -1,0 +1,413 @@
+"""The moderators' actions in the admin: the submission queue, decisions, merge and undo.
+
+Every button and bulk action here calls a service of ``registry/moderation.py`` (bulk ones
+once per record), so history and the moderation log are written the same way as anywhere
+else. A move the workflow forbids comes back as an error message saying why.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import moderation
+from registry.duplicates import find_duplicates
+from registry.models import ModerationLog, Person, Photo, Submission, SubmissionPhoto
+
+
+def queue_counts() -> dict:
+    """The numbers on the admin home page."""
+    counts = Submission.objects.aggregate(
+        new=Count("pk", filter=Q(status=Submission.Status.NEW)),
+        needs_info=Count("pk", filter=Q(status=Submission.Status.NEEDS_INFO)),
+        corrections=Count("pk", filter=Q(status=Submission.Status.NEW,
+                                         kind=Submission.Kind.CORRECTION)),
+    )
+    counts["photos"] = Photo.objects.filter(status="pending").count()
+    return counts
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (kept in the history)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason shown to the family"),
+                             widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(label=_("Note for moderators only"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AskForm(forms.Form):
+    question = forms.CharField(label=_("Question for the family"),
+                               widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(label=_("Number of the record to keep"),
+                              help_text=_("This record's names, events, photographs and "
+                                          "sources move there; its address redirects."))
+    reason = forms.CharField(label=_("Reason"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _confirm(request, model_admin, *, title, form, obj=None, objects=(), action="",
+             extra=None):
+    context = {
+        **model_admin.admin_site.each_context(request), "title": title, "form": form,
+        "object": obj, "objects": objects, "action": action, "opts": model_admin.opts,
+        "media": model_admin.media + form.media, **(extra or {}),
+    }
+    return TemplateResponse(request, "admin/registry/confirm_action.html", context)
+
+
+def _run(request, call, success: str) -> bool:
+    try:
+        call()
+    except moderation.InvalidTransition as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _loop(request, objects, call, done_message):
+    done = failed = 0
+    for obj in objects:
+        try:
+            call(obj)
+            done += 1
+        except moderation.InvalidTransition as error:
+            failed += 1
+            messages.error(request, f"{obj}: {error.message}")
+    if done:
+        messages.success(request, done_message % {"count": done})
+
+
+# --- submissions ------------------------------------------------------------------------
+
+class SubmissionPhotoInline(admin.TabularInline):
+    model = SubmissionPhoto
+    extra = 0
+    can_delete = False
+    fields = ("preview", "caption", "year", "photo")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("photograph"))
+    def preview(self, photo):
+        if not photo.thumbnail:
+            return ""
+        return format_html('<a href="{}"><img src="{}" alt="" style="max-height:120px"></a>',
+                           photo.image.url, photo.thumbnail.url)
+
+
+class ModerationLogInline(admin.TabularInline):
+    model = ModerationLog
+    fk_name = "submission"
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "actor", "reason")
+    readonly_fields = fields
+    verbose_name_plural = _("what was done")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "kind", "status", "created_at", "person")
+    list_filter = ("status", "kind")
+    search_fields = ("data__surname", "=token")
+    date_hierarchy = "created_at"
+    readonly_fields = ("kind", "status", "person", "proposed", "submitter_name",
+                       "submitter_email", "submitter_relationship", "consent", "language",
+                       "conversation", "decision_reason", "decided_by", "decided_at",
+                       "created_at", "contact_purged_at")
+    fieldsets = (
+        (None, {"fields": ("kind", "status", "person", "proposed")}),
+        (_("Sender (private)"), {"fields": ("submitter_name", "submitter_email",
+                                           "submitter_relationship", "consent",
+                                           "language", "contact_purged_at")}),
+        (_("Decision"), {"fields": ("conversation", "decision_reason", "internal_note",
+                                    "decided_by", "decided_at", "created_at")}),
+    )
+    inlines = (SubmissionPhotoInline, ModerationLogInline)
+    actions = ("accept_selected", "reject_selected")
+    change_form_template = "admin/registry/submission/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+    def has_add_permission(self, request):
+        return False  # submissions come from the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # nothing a family sends is lost by a moderator
+
+    @admin.display(description=_("proposed data"))
+    def proposed(self, submission):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>",
+                           _format_data(submission.data))
+
+    @admin.display(description=_("conversation"))
+    def conversation(self, submission):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", "\n\n".join(
+            f"{m['at'][:16]} {m['from']}: {m['text']}" for m in submission.messages))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        submission = get_object_or_404(Submission, pk=object_id)
+        data = submission.data
+        relatives = [(row, find_duplicates(surname=(row.get("name") or "").split(" ")[0],
+                                           limit=5))
+                     for row in data.get("relatives", []) if row.get("name")]
+        extra = {
+            "duplicates": find_duplicates(
+                surname=data.get("surname", ""), given_name=data.get("given_name", ""),
+                patronymic=data.get("patronymic", ""), birth_date=data.get("birth_date"),
+                exclude=[submission.person_id] if submission.person_id else ()),
+            "changes": moderation.correction_diff(submission)
+            if submission.kind == Submission.Kind.CORRECTION else [],
+            "relatives": relatives,
+            "submission": submission,
+            "can_decide": submission.is_open and self.has_change_permission(request,
+                                                                             submission),
+            "photos": list(submission.photos.all()),
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}),
+                                                                   **extra})
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/accept/", view(self.accept_view),
+                 name="registry_submission_accept"),
+            path("<int:pk>/ask/", view(self.ask_view), name="registry_submission_ask"),
+            path("<int:pk>/reject/", view(self.reject_view),
+                 name="registry_submission_reject"),
+            *super().get_urls(),
+        ]
+
+    def _decidable(self, request, pk):
+        submission = get_object_or_404(Submission, pk=pk)
+        if not self.has_change_permission(request, submission):
+            raise PermissionDenied
+        return submission
+
+    def _back(self, submission):
+        return redirect("admin:registry_submission_change", submission.pk)
+
+    def accept_view(self, request, pk):
+        """Accept with the fields and photos ticked on the submission's page (POST only)."""
+        submission = self._decidable(request, pk)
+        if request.method != "POST":
+            return self._back(submission)
+        fields = (request.POST.getlist("apply_field")
+                  if submission.kind == Submission.Kind.CORRECTION else None)
+        photo_ids = [int(pk) for pk in request.POST.getlist("approve_photo") if pk.isdigit()]
+        result = {}
+
+        def accept():
+            result["person"] = moderation.submission_accept(
+                submission=submission, moderator=request.user, fields=fields,
+                photo_ids=photo_ids, reason=request.POST.get("reason", ""))
+
+        if _run(request, accept, _("Accepted and published.")):
+            return redirect("admin:registry_person_change", result["person"].pk)
+        return self._back(submission)
+
+    def ask_view(self, request, pk):
+        submission = self._decidable(request, pk)
+        form = AskForm(request.POST or None)
+        if form.is_valid():
+            _run(request, lambda: moderation.submission_ask(
+                submission=submission, moderator=request.user,
+                question=form.cleaned_data["question"]),
+                _("The question has been sent to the family."))
+            return self._back(submission)
+        return _confirm(request, self, title=_("Ask the family for more information"),
+                        form=form, obj=submission)
+
+    def reject_view(self, request, pk):
+        submission = self._decidable(request, pk)
+        form = RejectForm(request.POST or None)
+        if form.is_valid():
+            _run(request, lambda: moderation.submission_reject(
+                submission=submission, moderator=request.user, **form.cleaned_data),
+                _("Declined; the family can see the reason."))
+            return self._back(submission)
+        return _confirm(request, self, title=_("Decline the submission"), form=form,
+                        obj=submission)
+
+    @admin.action(description=_("Accept the selected submissions and publish them"),
+                  permissions=["change"])
+    def accept_selected(self, request, queryset):
+        _loop(request, queryset.order_by("created_at"), lambda s: moderation.submission_accept(
+            submission=s, moderator=request.user), _("%(count)s submission(s) accepted."))
+
+    @admin.action(description=_("Decline the selected submissions…"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        form = RejectForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            _loop(request, queryset, lambda s: moderation.submission_reject(
+                submission=s, moderator=request.user, **form.cleaned_data),
+                _("%(count)s submission(s) declined."))
+            return None
+        return _confirm(request, self, title=_("Decline the selected submissions"),
+                        form=form, objects=queryset, action="reject_selected")
+
+
+def _format_data(data: dict) -> str:
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            for index, row in enumerate(value, start=1):
+                lines.append(f"{key} {index}: " + "; ".join(
+                    f"{k}={v}" for k, v in row.items() if v))
+        elif value:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines)
+
+
+@admin.register(SubmissionPhoto)
+class SubmissionPhotoAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "submission", "created_at")
+    readonly_fields = ("submission", "image", "thumbnail", "caption", "year", "photo")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "action", "actor", "person", "submission", "photo", "reason")
+    list_filter = ("action",)
+    search_fields = ("reason", "person__surname")
+    list_select_related = ("actor", "person", "submission", "photo")
+    readonly_fields = ("at", "action", "actor", "person", "submission", "photo", "reason",
+                       "data")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- people and photos ------------------------------------------------------------------
+
+class PersonModerationMixin:
+    """Publish, hide, merge and undo a merge from the person's admin pages."""
+
+    actions = ("publish_selected", "hide_selected")
+    change_form_template = "admin/registry/person/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/publish/", view(self.publish_view), name="registry_person_publish"),
+            path("<int:pk>/hide/", view(self.hide_view), name="registry_person_hide"),
+            path("<int:pk>/merge/", view(self.merge_view), name="registry_person_merge"),
+            path("<int:pk>/unmerge/", view(self.unmerge_view),
+                 name="registry_person_unmerge"),
+            *super().get_urls(),
+        ]
+
+    def _person(self, request, pk):
+        person = get_object_or_404(Person, pk=pk)
+        if not self.has_change_permission(request, person):
+            raise PermissionDenied
+        return person
+
+    def _step(self, request, pk, *, form_class, title, call, success):
+        person = self._person(request, pk)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            _run(request, lambda: call(person, form.cleaned_data), success)
+            return redirect("admin:registry_person_change", person.pk)
+        return _confirm(request, self, title=title, form=form, obj=person)
+
+    def publish_view(self, request, pk):
+        return self._step(request, pk, form_class=OptionalReasonForm, title=_("Publish"),
+                          success=_("Published."), call=lambda p, d: moderation.person_publish(
+                              person=p, moderator=request.user, reason=d["reason"]))
+
+    def hide_view(self, request, pk):
+        return self._step(request, pk, form_class=ReasonForm,
+                          title=_("Hide from the public"), success=_("Hidden."),
+                          call=lambda p, d: moderation.person_hide(
+                              person=p, moderator=request.user, reason=d["reason"]))
+
+    def merge_view(self, request, pk):
+        def merge(person, data):
+            into = Person.objects.filter(pk=data["into"]).first()
+            if into is None:
+                raise moderation.InvalidTransition(_("There is no record with that number."))
+            moderation.person_merge(person=person, into=into, moderator=request.user,
+                                    reason=data["reason"])
+
+        return self._step(request, pk, form_class=MergeForm,
+                          title=_("Merge into another record"),
+                          success=_("Merged. The old address now redirects."), call=merge)
+
+    def unmerge_view(self, request, pk):
+        return self._step(request, pk, form_class=OptionalReasonForm,
+                          title=_("Undo the merge"), success=_("The merge has been undone."),
+                          call=lambda p, d: moderation.person_unmerge(
+                              person=p, moderator=request.user, reason=d["reason"]))
+
+    @admin.action(description=_("Publish the selected people"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        _loop(request, queryset, lambda p: moderation.person_publish(
+            person=p, moderator=request.user), _("%(count)s person(s) published."))
+
+    @admin.action(description=_("Hide the selected people…"), permissions=["change"])
+    def hide_selected(self, request, queryset):
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            _loop(request, queryset, lambda p: moderation.person_hide(
+                person=p, moderator=request.user, reason=form.cleaned_data["reason"]),
+                _("%(count)s person(s) hidden."))
+            return None
+        return _confirm(request, self, title=_("Hide the selected people"), form=form,
+                        objects=queryset, action="hide_selected")
+
+
+class PhotoModerationMixin:
+    actions = ("approve_selected", "reject_selected")
+
+    @admin.action(description=_("Approve the selected photographs"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        _loop(request, queryset, lambda p: moderation.photo_approve(
+            photo=p, moderator=request.user), _("%(count)s photograph(s) approved."))
+
+    @admin.action(description=_("Reject the selected photographs"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        _loop(request, queryset, lambda p: moderation.photo_reject(
+            photo=p, moderator=request.user), _("%(count)s photograph(s) rejected."))
+
+
+def submission_admin_url(submission: Submission) -> str:
+    return reverse("admin:registry_submission_change", args=[submission.pk])

@@ -1,0 +1,88 @@
+"""Records already in the registry that a submission may describe again.
+
+A candidate shares a folded surname key (or its form of the other sex: Ivanova, Ivanov)
+and a folded given-name key with the proposed name, and a birth year that could be the
+same; candidates are ranked by how much more agrees. The keys are the stored ``NameKey``
+rows the search uses, so Cyrillic and Latin spellings of one name meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry import dates
+from registry.models import NameKey, Person
+from registry.names import fold, search_keys
+
+# "About 1900" in one record and 1902 in another may be the same man.
+BIRTH_YEAR_SLACK = 2
+
+
+@dataclass
+class Candidate:
+    person: Person
+    score: int
+    reasons: list[str]
+
+
+def _keys(name: str, *, with_stems: bool) -> set[str]:
+    keys = set()
+    for token in search_keys(name or ""):
+        keys |= token.foldings
+        if with_stems:
+            keys |= token.stems
+    return keys
+
+
+def _people_with(keys: set[str], kinds: list[str]):
+    return NameKey.objects.filter(key__in=keys, kind__in=kinds).values("person_id")
+
+
+def find_duplicates(*, surname: str, given_name: str = "", patronymic: str = "",
+                    birth_date: str | dates.PartialDate | None = None, exclude=(),
+                    limit: int = 10) -> list[Candidate]:
+    """Ranked possible duplicates of a proposed person (best first)."""
+    surname_keys = _keys(surname, with_stems=True)
+    if not surname_keys:
+        return []
+    folded, stem = NameKey.Kind.FOLDED, NameKey.Kind.STEM
+    people = Person.objects.exclude(status=Person.Status.MERGED).filter(
+        pk__in=_people_with(surname_keys, [folded, stem]))
+    given_keys = _keys(given_name, with_stems=False)
+    if given_keys:
+        people = people.filter(pk__in=_people_with(given_keys, [folded]))
+    if exclude:
+        people = people.exclude(pk__in=list(exclude))
+    born = dates.parse(birth_date) if isinstance(birth_date, str) else birth_date
+    candidates = []
+    for person in people.prefetch_related("variants")[:200]:
+        score, reasons = 0, []
+        if _same(person.surname, surname) or any(
+                _same(v.surname, surname) for v in person.variants.all()):
+            score, reasons = score + 3, [*reasons, "surname"]
+        if given_name and _same(person.given_name, given_name):
+            score, reasons = score + 2, [*reasons, "given_name"]
+        if patronymic and person.patronymic and _same(person.patronymic, patronymic):
+            score, reasons = score + 2, [*reasons, "patronymic"]
+        if born and person.birth_date:
+            if not _years_overlap(born, person.birth_date):
+                continue  # a different birth year: a different person
+            score += 3 if person.birth_date.year == born.year else 1
+            reasons.append("birth_year")
+        candidates.append(Candidate(person, score, reasons))
+    candidates.sort(key=lambda c: (-c.score, c.person.pk))
+    return candidates[:limit]
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a and b) and [fold(w) for w in a.split()] == [fold(w) for w in b.split()]
+
+
+def _years_overlap(a: dates.PartialDate, b: dates.PartialDate) -> bool:
+    def span(d):
+        low = d.lower.year if d.lower else dates.MIN_YEAR
+        high = d.upper.year if d.upper else dates.MAX_YEAR
+        return low, high
+
+    (a_low, a_high), (b_low, b_high) = span(a), span(b)
+    return a_low - BIRTH_YEAR_SLACK <= b_high and b_low - BIRTH_YEAR_SLACK <= a_high

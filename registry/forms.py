@@ -1,0 +1,148 @@
+"""The forms a family fills in: a person, their names, events, relatives, sources, photos.
+
+Field names follow the import columns of DESIGN.md (``surname``, ``birth_date``, …; the
+sender's own are ``submitter_name``, ``submitter_email``, ``submitter_relationship``,
+``consent``). ``proposed_data`` turns the valid forms into the submission's JSON, in the
+same names, with dates in their canonical form.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Person, Relationship, RepressionEvent
+from registry.models.fields import PartialDateFormField
+
+DATE_HELP = _("A year, month and year or a full date; “about 1900”, “before 1938” and "
+              "“1936–1938” are fine too.")
+
+
+class PersonForm(forms.Form):
+    surname = forms.CharField(label=_("Surname"), max_length=150,
+                              help_text=_("As the family knows it, in any script."))
+    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    maiden_name = forms.CharField(label=_("Maiden name"), max_length=150, required=False,
+                                  help_text=_("Surname before marriage, if different."))
+    sex = forms.ChoiceField(label=_("Sex"), required=False,
+                            choices=[("", _("not known"))] + list(Person.Sex.choices))
+    birth_date = PartialDateFormField(label=_("Date of birth"), required=False,
+                                      help_text=DATE_HELP)
+    birth_place = forms.CharField(label=_("Place of birth"), max_length=300, required=False)
+    nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
+    occupation = forms.CharField(label=_("Occupation"), max_length=300, required=False)
+    residence = forms.CharField(label=_("Last address before the arrest"), max_length=300,
+                                required=False)
+    fate = forms.ChoiceField(label=_("Fate"), choices=Person.Fate.choices, required=False,
+                             initial=Person.Fate.UNKNOWN)
+    death_date = PartialDateFormField(label=_("Date of death"), required=False,
+                                      help_text=DATE_HELP)
+    death_place = forms.CharField(label=_("Place of death"), max_length=300, required=False)
+    biography = forms.CharField(
+        label=_("The story"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What the family remembers and knows. A blank line starts a new "
+                    "paragraph."))
+
+
+class VariantForm(forms.Form):
+    surname = forms.CharField(label=_("Surname"), max_length=150, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    note = forms.CharField(label=_("Where this spelling comes from"), max_length=300,
+                           required=False)
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), required=False,
+                             choices=[("", "—")] + list(RepressionEvent.Kind.choices))
+    date = PartialDateFormField(label=_("Date"), required=False, help_text=DATE_HELP)
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    authority = forms.CharField(
+        label=_("Authority"), max_length=200, required=False,
+        help_text=_("Who decided: an NKVD troika, the Special Council (OSO), a court…"))
+    article = forms.CharField(label=_("Article"), max_length=100, required=False,
+                              help_text=_("E.g. 58-10."))
+    sentence = forms.CharField(label=_("Sentence"), max_length=300, required=False,
+                               help_text=_("As written, e.g. “10 years ITL”."))
+    camp = forms.CharField(label=_("Camp"), max_length=300, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(name) for name in self.fields if name != "kind") and not data.get(
+                "kind"):
+            self.add_error("kind", _("Say what happened (arrest, sentence, camp…)."))
+        return data
+
+
+class RelativeForm(forms.Form):
+    name = forms.CharField(label=_("Relative's full name"), max_length=300, required=False)
+    relation = forms.ChoiceField(label=_("Who they were to the person"), required=False,
+                                 choices=[("", "—")] + list(Relationship.Kind.choices))
+    note = forms.CharField(label=_("What happened to them"), max_length=300, required=False)
+
+
+class SourceForm(forms.Form):
+    title = forms.CharField(
+        label=_("Document"), max_length=400, required=False,
+        help_text=_("E.g. certificate of rehabilitation, reply of the KNB archive."))
+    detail = forms.CharField(label=_("Number, date or archive reference"), max_length=300,
+                             required=False)
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(label=_("Photograph"), required=False,
+                            help_text=_("JPEG, PNG or WebP, up to 15 MB."),
+                            widget=forms.ClearableFileInput(
+                                attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    caption = forms.CharField(label=_("Caption"), max_length=500, required=False)
+    year = forms.IntegerField(label=_("Year taken"), required=False, min_value=1800,
+                              max_value=2100)
+
+
+class SubmitterForm(forms.Form):
+    submitter_name = forms.CharField(label=_("Your name"), max_length=200)
+    submitter_email = forms.EmailField(
+        label=_("Your email"),
+        help_text=_("We send the link to follow your submission here. It is never "
+                    "published."))
+    submitter_relationship = forms.CharField(
+        label=_("Your relationship to the person"), max_length=200, required=False,
+        help_text=_("E.g. granddaughter, great-nephew, local historian."))
+    consent = forms.BooleanField(
+        label=_("I agree that what I send may be published in the registry after a "
+                "moderator has checked it."),
+        error_messages={"required": _("We can publish nothing without your consent.")})
+    # A field people never see; automated senders fill it in.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+
+VariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30)
+EventFormSet = forms.formset_factory(EventForm, extra=3, max_num=30)
+RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, max_num=30)
+SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=30)
+PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10)
+
+FORMSETS = {"name_variants": (VariantFormSet, "variants"),
+            "events": (EventFormSet, "events"),
+            "relatives": (RelativeFormSet, "relatives"),
+            "sources": (SourceFormSet, "sources")}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def proposed_data(person_form: PersonForm, formsets: dict) -> dict:
+    """The submission's JSON from valid forms: CSV names, canonical dates, no blank rows."""
+    data = {name: _text(value) for name, value in person_form.cleaned_data.items()}
+    for key, formset in formsets.items():
+        rows = []
+        for form in formset.forms:
+            values = {name: _text(form.cleaned_data.get(name)) for name in form.fields}
+            if any(values.values()):
+                rows.append(values)
+        data[key] = rows
+    return data

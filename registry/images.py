@@ -1,0 +1,121 @@
+"""Checking and cleaning a photograph sent by a member of the public.
+
+An upload is untrusted bytes with a name that proves nothing. It is accepted only if Pillow,
+told to try JPEG, PNG and WebP and nothing else, decodes all of it within a pixel budget;
+then it is drawn again into a new file of the same format, so nothing of the original
+survives except the pixels: no EXIF (camera, GPS position), no comments, no trailing HTML
+of a polyglot. Names are random; the original file name is never kept.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP"]
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+THUMBNAIL_SIZE = (480, 480)
+
+# Refuse to decode more pixels than a photograph can have: a decompression bomb is a small
+# file that would expand to gigabytes in memory. Pillow warns above MAX_IMAGE_PIXELS and
+# refuses above twice that; the warning is made an error below, and the size is checked
+# from the header before any pixel is decoded.
+Image.MAX_IMAGE_PIXELS = settings.REGISTRY_PHOTO_MAX_PIXELS
+ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never half-read
+
+
+class ImageRejected(ValueError):
+    """The upload is not a photograph we accept; ``message`` is for the family."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class CleanImage:
+    image: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+    format: str
+
+
+def clean_upload(upload) -> CleanImage:
+    """Check an uploaded file and return it re-encoded, with a thumbnail."""
+    if upload.size > settings.REGISTRY_PHOTO_MAX_BYTES:
+        raise ImageRejected(_("This file is larger than 15 MB. Please send a smaller "
+                              "scan or photograph."))
+    data = upload.read()
+    refused = ImageRejected(_("This file is not a photograph we can accept. Please send a "
+                              "JPEG, PNG or WebP image."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
+                _check_size(probe.size)
+                probe.verify()  # structure and checksums, before decoding
+            with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
+                _check_size(image.size)
+                image.load()  # every pixel: a truncated file fails here
+                fmt = image.format
+                pixels = ImageOps.exif_transpose(image)  # keep the photo upright
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_large() from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise refused from error
+    if fmt not in ALLOWED_FORMATS:
+        raise refused
+    pixels = _for_format(pixels, fmt)
+    pixels.info = {}  # no EXIF, XMP, ICC or comments travel to the new file
+    image_file = _encode(pixels, fmt)
+    thumb = _for_format(pixels.copy(), "JPEG")
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    thumb_file = _encode(thumb, "JPEG")
+    name = uuid.uuid4().hex
+    return CleanImage(
+        image=ContentFile(image_file, name=f"{name}.{EXTENSIONS[fmt]}"),
+        thumbnail=ContentFile(thumb_file, name=f"{name}-thumb.jpg"),
+        width=pixels.width, height=pixels.height, format=fmt,
+    )
+
+
+def _too_large() -> ImageRejected:
+    return ImageRejected(_("This image has too many pixels for us to open safely. Please "
+                           "send a smaller version."))
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    width, height = size
+    if width < 1 or height < 1 or width * height > settings.REGISTRY_PHOTO_MAX_PIXELS:
+        raise _too_large()
+
+
+def _for_format(image: Image.Image, fmt: str) -> Image.Image:
+    if fmt == "JPEG":
+        if image.mode in ("RGBA", "LA", "P"):
+            image = image.convert("RGBA")
+            background = Image.new("RGB", image.size, "white")
+            background.paste(image, mask=image.getchannel("A"))
+            return background
+        return image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        return image.convert("RGBA")
+    return image
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    options = {"JPEG": {"quality": 90, "optimize": True}, "PNG": {"optimize": True},
+               "WEBP": {"quality": 90}}[fmt]
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()

@@ -1,0 +1,601 @@
+"""The only code that changes a record's status: publish, hide, accept, ask, reject, merge.
+
+Every service here is keyword-only and atomic, checks the move against the model's
+transition map (raising ``InvalidTransition`` with a message a moderator can read), keeps a
+revision of what it changes with its reason (django-simple-history) and writes a
+``ModerationLog`` entry: who, when, why. The admin, the public views, management commands
+and tests all call these same functions. E-mails are sent only after the transaction
+commits, so a family is never told about a decision that was rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from registry import dates
+from registry.importer import _CampIndex, _PlaceIndex
+from registry.models import (
+    Citation,
+    MediaStatus,
+    ModerationLog,
+    NameVariant,
+    Person,
+    Photo,
+    Relationship,
+    RepressionEvent,
+    Source,
+    Submission,
+    SubmissionPhoto,
+)
+from registry.models.media import MEDIA_TRANSITIONS
+
+
+class InvalidTransition(Exception):
+    """A status change the workflow does not allow; ``str()`` is a translated message."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# Person fields a submission proposes, by their CSV / form name -> the model field.
+PERSON_FIELDS = {
+    "surname": "surname", "given_name": "given_name", "patronymic": "patronymic",
+    "maiden_name": "maiden_name", "sex": "sex", "birth_date": "birth_date",
+    "birth_place": "birth_place_name", "nationality": "nationality",
+    "occupation": "occupation", "residence": "residence", "fate": "fate",
+    "death_date": "death_date", "death_place": "death_place_name", "biography": "biography",
+}
+DATE_FIELDS = {"birth_date", "death_date"}
+# Parts a correction may add; applied as a whole, each only adding what is new.
+PART_FIELDS = ("name_variants", "events", "sources")
+EVENT_FIELDS = ("kind", "date", "place", "camp", "authority", "article", "sentence", "notes")
+
+
+# --- small helpers ----------------------------------------------------------------------
+
+def _check(transitions: dict, current: str, target: str, labels) -> None:
+    if target not in transitions.get(current, set()):
+        raise InvalidTransition(
+            _("This cannot be done: a record that is “%(current)s” cannot become "
+              "“%(target)s”.") % {"current": labels(current).label,
+                                  "target": labels(target).label})
+
+
+def _log(*, action: str, actor=None, reason: str = "", person=None, submission=None,
+         photo=None, data=None) -> ModerationLog:
+    return ModerationLog.objects.create(action=action, actor=actor, reason=reason or "",
+                                        person=person, submission=submission, photo=photo,
+                                        data=data or {})
+
+
+def _save(instance, *, moderator, reason: str, **kwargs):
+    """Save with the revision naming who and why (simple-history reads these attributes)."""
+    instance._change_reason = reason or ""
+    if moderator is not None:
+        instance._history_user = moderator
+    instance.save(**kwargs)
+    return instance
+
+
+def _email_after_commit(submission: Submission, template: str, **context) -> None:
+    """Send ``templates/registry/email/<template>_{subject,body}.txt`` once committed, in
+    the language the family wrote in."""
+    recipient = submission.submitter_email
+    if not recipient:
+        return
+    language = submission.language or settings.LANGUAGE_CODE
+    context = {"submission": submission,
+               "status_url": settings.REGISTRY_SITE_URL.rstrip("/")
+               + submission.get_absolute_url(), **context}
+    if submission.person_id:
+        context["person_url"] = (settings.REGISTRY_SITE_URL.rstrip("/")
+                                 + submission.person.get_absolute_url())
+
+    def send():
+        with translation.override(language):
+            subject = render_to_string(f"registry/email/{template}_subject.txt", context)
+            body = render_to_string(f"registry/email/{template}_body.txt", context)
+        send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [recipient])
+
+    transaction.on_commit(send)
+
+
+# --- people -----------------------------------------------------------------------------
+
+def _set_person_status(person: Person, target: str, *, moderator, reason: str,
+                       action: str, submission=None) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check(Person.TRANSITIONS, person.status, target, Person.Status)
+    previous = person.status
+    person.status = target
+    fields = ["status", "updated_at"]
+    if target == Person.Status.PUBLISHED and person.published_at is None:
+        person.published_at = timezone.now()
+        fields.append("published_at")
+    _save(person, moderator=moderator, reason=reason, update_fields=fields)
+    _log(action=action, actor=moderator, reason=reason, person=person, submission=submission,
+         data={"from": previous, "to": target})
+    return person
+
+
+@transaction.atomic
+def person_publish(*, person: Person, moderator, reason: str = "", submission=None) -> Person:
+    """Make a pending or hidden person visible to the public."""
+    return _set_person_status(person, Person.Status.PUBLISHED, moderator=moderator,
+                              reason=reason or str(_("published")), action="person.published",
+                              submission=submission)
+
+
+@transaction.atomic
+def person_hide(*, person: Person, moderator, reason: str) -> Person:
+    """Withdraw a published person from the public, keeping the record."""
+    return _set_person_status(person, Person.Status.HIDDEN, moderator=moderator,
+                              reason=reason, action="person.hidden")
+
+
+@transaction.atomic
+def person_reject(*, person: Person, moderator, reason: str) -> Person:
+    """Decide that a pending person is not to be published (the record is kept)."""
+    return _set_person_status(person, Person.Status.REJECTED, moderator=moderator,
+                              reason=reason, action="person.rejected")
+
+
+@transaction.atomic
+def person_merge(*, person: Person, into: Person, moderator, reason: str) -> ModerationLog:
+    """Merge the duplicate ``person`` into ``into``: the survivor takes every name variant,
+    event, photo, document, citation and relationship, and the duplicate's own name as a
+    variant; blank fields of the survivor are filled from the duplicate. The duplicate is
+    kept with status "merged" and its address redirects to the survivor. What moved is
+    recorded in the log entry, so ``person_unmerge`` can put it back."""
+    if person.pk == into.pk:
+        raise InvalidTransition(_("A record cannot be merged into itself."))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    into = Person.objects.select_for_update().get(pk=into.pk)
+    if into.status in (Person.Status.MERGED, Person.Status.REJECTED):
+        raise InvalidTransition(_("The record to keep is itself merged or rejected; "
+                                  "choose another."))
+    _check(Person.TRANSITIONS, person.status, Person.Status.MERGED, Person.Status)
+    why = reason or str(_("merged as a duplicate"))
+    moved = {"variants": [], "events": [], "photos": [], "documents": [], "citations": []}
+    for key, queryset in (("variants", person.variants.all()), ("events", person.events.all()),
+                          ("photos", person.photos.all()), ("documents", person.documents.all()),
+                          ("citations", person.citations.all())):
+        for part in queryset:
+            moved[key].append(part.pk)
+            part.person = into
+            _save(part, moderator=moderator, reason=why)
+    # Relationships: moved unless they would link the survivor to itself or repeat one it
+    # has; those are deleted and remembered as values so an undo can recreate them.
+    moved_links, dropped_links = [], []
+    for link in Relationship.objects.filter(person=person):
+        exists = Relationship.objects.filter(person=into, relative=link.relative,
+                                             kind=link.kind).exists()
+        if link.relative_id == into.pk or exists:
+            dropped_links.append({"person": person.pk, "relative": link.relative_id,
+                                  "kind": link.kind, "note": link.note})
+            link._change_reason = why
+            link.delete()
+        else:
+            moved_links.append(["person", link.pk])
+            link.person = into
+            _save(link, moderator=moderator, reason=why)
+    for link in Relationship.objects.filter(relative=person):
+        exists = Relationship.objects.filter(person=link.person, relative=into,
+                                             kind=link.kind).exists()
+        if link.person_id == into.pk or exists:
+            dropped_links.append({"person": link.person_id, "relative": person.pk,
+                                  "kind": link.kind, "note": link.note})
+            link._change_reason = why
+            link.delete()
+        else:
+            moved_links.append(["relative", link.pk])
+            link.relative = into
+            _save(link, moderator=moderator, reason=why)
+    added_variant = _save(NameVariant(
+        person=into, surname=person.surname, given_name=person.given_name,
+        patronymic=person.patronymic, kind=NameVariant.Kind.OTHER,
+        note=str(_("from merged record #%(id)s")) % {"id": person.pk},
+    ), moderator=moderator, reason=why)
+    filled = {}
+    for field in PERSON_FIELDS.values():
+        mine, theirs = getattr(into, field), getattr(person, field)
+        blank = mine in ("", None) or (field == "fate" and mine == Person.Fate.UNKNOWN)
+        if blank and theirs not in ("", None):
+            filled[field] = "" if mine is None else str(mine)
+            setattr(into, field, theirs)
+    if filled:
+        _save(into, moderator=moderator, reason=why)
+    previous = person.status
+    person.status = Person.Status.MERGED
+    person.merged_into = into
+    _save(person, moderator=moderator, reason=why,
+          update_fields=["status", "merged_into", "updated_at"])
+    return _log(action="person.merged", actor=moderator, reason=why, person=person, data={
+        "into": into.pk, "from_status": previous, "moved": moved, "moved_links": moved_links,
+        "dropped_links": dropped_links, "added_variant": added_variant.pk, "filled": filled,
+    })
+
+
+@transaction.atomic
+def person_unmerge(*, person: Person, moderator, reason: str) -> Person:
+    """Undo the last merge of ``person``: its parts return, and so do its status and
+    address."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.status != Person.Status.MERGED:
+        raise InvalidTransition(_("This record is not merged into another."))
+    entry = (ModerationLog.objects.filter(action="person.merged", person=person)
+             .order_by("-at", "-id").first())
+    if entry is None:
+        raise InvalidTransition(_("No record of this merge was found; it cannot be undone "
+                                  "automatically."))
+    data = entry.data
+    into = Person.objects.select_for_update().get(pk=data["into"])
+    why = reason or str(_("merge undone"))
+    models = {"variants": NameVariant, "events": RepressionEvent, "photos": Photo,
+              "citations": Citation}
+    for key, model in models.items():
+        for part in model.objects.filter(pk__in=data["moved"].get(key, []), person=into):
+            part.person = person
+            _save(part, moderator=moderator, reason=why)
+    for document in into.documents.filter(pk__in=data["moved"].get("documents", [])):
+        document.person = person
+        _save(document, moderator=moderator, reason=why)
+    for side, pk in data.get("moved_links", []):
+        link = Relationship.objects.filter(pk=pk).first()
+        if link is not None:
+            setattr(link, side, person)
+            _save(link, moderator=moderator, reason=why)
+    for values in data.get("dropped_links", []):
+        Relationship.objects.get_or_create(
+            person_id=values["person"], relative_id=values["relative"], kind=values["kind"],
+            defaults={"note": values["note"]})
+    variant = NameVariant.objects.filter(pk=data.get("added_variant"), person=into).first()
+    if variant is not None:
+        variant._change_reason = why
+        variant.delete()
+    if data.get("filled"):
+        for field, value in data["filled"].items():
+            setattr(into, field, value or ("" if field != "fate" else Person.Fate.UNKNOWN))
+        _save(into, moderator=moderator, reason=why)
+    person.status = data["from_status"]
+    person.merged_into = None
+    _save(person, moderator=moderator, reason=why,
+          update_fields=["status", "merged_into", "updated_at"])
+    _log(action="person.unmerged", actor=moderator, reason=why, person=person,
+         data={"from": into.pk, "merge_entry": entry.pk})
+    return person
+
+
+# --- photos -----------------------------------------------------------------------------
+
+def _set_photo_status(photo: Photo, target: str, *, moderator, reason: str) -> Photo:
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    _check(MEDIA_TRANSITIONS, photo.status, target, MediaStatus)
+    previous = photo.status
+    photo.status = target
+    _save(photo, moderator=moderator, reason=reason, update_fields=["status"])
+    _log(action=f"photo.{target}", actor=moderator, reason=reason, person=photo.person,
+         photo=photo, data={"from": previous, "to": target})
+    return photo
+
+
+@transaction.atomic
+def photo_approve(*, photo: Photo, moderator, reason: str = "") -> Photo:
+    """Let a photograph be seen (when its person is published)."""
+    return _set_photo_status(photo, MediaStatus.APPROVED, moderator=moderator, reason=reason)
+
+
+@transaction.atomic
+def photo_reject(*, photo: Photo, moderator, reason: str = "") -> Photo:
+    """Keep a photograph from the public."""
+    return _set_photo_status(photo, MediaStatus.REJECTED, moderator=moderator, reason=reason)
+
+
+# --- submissions ------------------------------------------------------------------------
+
+def _set_submission_status(submission: Submission, target: str, *, actor, reason: str,
+                           action: str, decided: bool = False, message: dict | None = None,
+                           **fields) -> Submission:
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    _check(Submission.TRANSITIONS, submission.status, target, Submission.Status)
+    previous = submission.status
+    submission.status = target
+    if message:
+        submission.messages = [*submission.messages, message]
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    if decided:
+        submission.decided_by = actor
+        submission.decided_at = timezone.now()
+    _save(submission, moderator=actor, reason=reason)
+    _log(action=action, actor=actor, reason=reason, submission=submission,
+         person=submission.person, data={"from": previous, "to": target})
+    return submission
+
+
+@transaction.atomic
+def submission_create(*, kind: str, data: dict, submitter_name: str, submitter_email: str,
+                      submitter_relationship: str = "", consent: bool, person=None,
+                      ip_hash: str = "", language: str = "", upload_key: str = "",
+                      ) -> Submission:
+    """Record what a family sent, with the photos uploaded under ``upload_key``."""
+    submission = Submission(kind=kind, data=data, person=person,
+                            submitter_name=submitter_name, submitter_email=submitter_email,
+                            submitter_relationship=submitter_relationship, consent=consent,
+                            ip_hash=ip_hash, language=language)
+    submission.full_clean()
+    _save(submission, moderator=None, reason=str(_("sent by the family")))
+    if upload_key:
+        SubmissionPhoto.objects.filter(upload_key=upload_key, submission=None).update(
+            submission=submission)
+    _log(action="submission.received", submission=submission, person=person)
+    _email_after_commit(submission, "received")
+    return submission
+
+
+@transaction.atomic
+def submission_ask(*, submission: Submission, moderator, question: str) -> Submission:
+    """Ask the family for more; they answer on their private page."""
+    if not question.strip():
+        raise InvalidTransition(_("Write the question for the family."))
+    submission = _set_submission_status(submission, Submission.Status.NEEDS_INFO,
+                                        actor=moderator, reason=question,
+                                        action="submission.asked",
+                                        message=_message("moderators", question))
+    _email_after_commit(submission, "question", question=question)
+    return submission
+
+
+@transaction.atomic
+def submission_answer(*, submission: Submission, answer: str) -> Submission:
+    """The family's answer to a question; the submission returns to the queue."""
+    if not answer.strip():
+        raise InvalidTransition(_("Write your answer."))
+    return _set_submission_status(submission, Submission.Status.NEW, actor=None,
+                                  reason=str(_("answered by the family")),
+                                  action="submission.answered",
+                                  message=_message("family", answer))
+
+
+@transaction.atomic
+def submission_withdraw(*, submission: Submission) -> Submission:
+    """The family takes the submission back before a decision."""
+    return _set_submission_status(submission, Submission.Status.WITHDRAWN, actor=None,
+                                  reason=str(_("withdrawn by the family")),
+                                  action="submission.withdrawn", decided=True)
+
+
+@transaction.atomic
+def submission_reject(*, submission: Submission, moderator, reason: str,
+                      note: str = "") -> Submission:
+    """Decline; ``reason`` is shown to the family, ``note`` only to moderators."""
+    if not reason.strip():
+        raise InvalidTransition(_("Give the family a reason."))
+    submission = _set_submission_status(
+        submission, Submission.Status.REJECTED, actor=moderator, reason=reason,
+        action="submission.rejected", decided=True, decision_reason=reason,
+        internal_note=note or submission.internal_note)
+    _email_after_commit(submission, "rejected", reason=reason)
+    return submission
+
+
+@transaction.atomic
+def submission_accept(*, submission: Submission, moderator, reason: str = "",
+                      fields: list[str] | None = None,
+                      photo_ids: list[int] | None = None) -> Person:
+    """Accept: a new record becomes a published Person with its names, events, sources and
+    photos; a correction applies the ``fields`` the moderator chose (all that differ when
+    None). ``photo_ids`` are the submitted photos to approve (all when None)."""
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    _check(Submission.TRANSITIONS, locked.status, Submission.Status.ACCEPTED,
+           Submission.Status)
+    why = reason or str(_("from submission #%(id)s")) % {"id": submission.pk}
+    data = locked.data
+    if locked.kind == Submission.Kind.CORRECTION:
+        if locked.person is None:
+            raise InvalidTransition(_("The record this correction is about no longer "
+                                      "exists."))
+        person = locked.person
+        chosen = [c.field for c in correction_diff(locked)] if fields is None else fields
+        _apply_fields(person, data, [f for f in chosen if f in PERSON_FIELDS],
+                      moderator=moderator, reason=why)
+        parts = [f for f in chosen if f in PART_FIELDS]
+    else:
+        person = Person(status=Person.Status.PENDING)
+        _apply_fields(person, data, list(PERSON_FIELDS), moderator=moderator, reason=why,
+                      new=True)
+        parts = list(PART_FIELDS)
+    _add_parts(person, data, parts, moderator=moderator, reason=why)
+    _add_photos(person, locked, photo_ids, moderator=moderator, reason=why)
+    if person.status in (Person.Status.PENDING, Person.Status.HIDDEN):
+        person = person_publish(person=person, moderator=moderator, reason=why,
+                                submission=locked)
+    locked = _set_submission_status(locked, Submission.Status.ACCEPTED, actor=moderator,
+                                    reason=why, action="submission.accepted", decided=True,
+                                    person=person)
+    _email_after_commit(locked, "accepted")
+    return person
+
+
+def _message(author: str, text: str) -> dict:
+    return {"from": author, "text": text.strip(), "at": timezone.now().isoformat()}
+
+
+def _apply_fields(person: Person, data: dict, names: list[str], *, moderator, reason: str,
+                  new: bool = False) -> None:
+    places = _PlaceIndex()
+    for name in names:
+        if name not in data:
+            continue
+        value = data[name]
+        field = PERSON_FIELDS[name]
+        if name in DATE_FIELDS:
+            value = dates.parse(value) if value else None
+        elif name == "fate":
+            value = value or Person.Fate.UNKNOWN
+        setattr(person, field, value if value is not None else None)
+        if name in ("birth_place", "death_place", "residence"):
+            link = {"birth_place": "birth_place_id", "death_place": "death_place_id",
+                    "residence": "residence_place_id"}[name]
+            setattr(person, link, places.find(value) if value else None)
+    if new or names:
+        person.full_clean()
+        _save(person, moderator=moderator, reason=reason)
+
+
+def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
+               reason: str) -> None:
+    if "name_variants" in parts:
+        known = {(v.surname, v.given_name, v.patronymic) for v in person.variants.all()}
+        for variant in data.get("name_variants", []):
+            key = (variant.get("surname", ""), variant.get("given_name", ""),
+                   variant.get("patronymic", ""))
+            if any(key) and key not in known:
+                known.add(key)
+                _save(NameVariant(person=person, surname=key[0], given_name=key[1],
+                                  patronymic=key[2], kind=NameVariant.Kind.OTHER,
+                                  note=variant.get("note", "")[:300]),
+                      moderator=moderator, reason=reason)
+    if "events" in parts:
+        places, camps = _PlaceIndex(), _CampIndex()
+        existing = {(e.kind, str(e.date or "")): e for e in person.events.all()}
+        for values in data.get("events", []):
+            if not values.get("kind"):
+                continue
+            event = existing.get((values["kind"], values.get("date") or ""))
+            if event is None:
+                event = RepressionEvent(person=person, kind=values["kind"])
+            changed = event.pk is None
+            for name, field in (("date", "date"), ("place", "place_name"),
+                                ("camp", "camp_name"), ("authority", "authority"),
+                                ("article", "article"), ("sentence", "sentence"),
+                                ("notes", "notes")):
+                value = values.get(name) or ""
+                if name == "date":
+                    value = dates.parse(value) if value else None
+                if value and getattr(event, field) != value:
+                    setattr(event, field, value)
+                    changed = True
+            if changed:
+                event.place_id = event.place_id or places.find(event.place_name)
+                event.camp_id = event.camp_id or (camps.find(event.camp_name)
+                                                  if event.camp_name else None)
+                event.full_clean()
+                _save(event, moderator=moderator, reason=reason)
+    if "sources" in parts:
+        for values in data.get("sources", []):
+            title = (values.get("title") or "").strip()[:400]
+            if not title:
+                continue
+            source = Source.objects.filter(title=title).first() or _save(
+                Source(title=title, kind=Source.Kind.FAMILY_DOCUMENT),
+                moderator=moderator, reason=reason)
+            detail = (values.get("detail") or "")[:300]
+            if not person.citations.filter(source=source, detail=detail).exists():
+                _save(Citation(person=person, source=source, detail=detail),
+                      moderator=moderator, reason=reason)
+
+
+def _add_photos(person: Person, submission: Submission, photo_ids, *, moderator,
+                reason: str) -> None:
+    for sent in submission.photos.filter(photo=None):
+        approved = photo_ids is None or sent.pk in photo_ids
+        # The registry photo shares the stored (already re-encoded) file.
+        photo = _save(Photo(person=person, image=sent.image.name,
+                            thumbnail=sent.thumbnail.name, caption=sent.caption,
+                            year=sent.year, status=MediaStatus.PENDING),
+                      moderator=moderator, reason=reason)
+        sent.photo = photo
+        sent.save(update_fields=["photo"])
+        if approved:
+            photo_approve(photo=photo, moderator=moderator, reason=reason)
+
+
+# --- corrections ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One proposed change of a correction: the field, its label, current and proposed."""
+
+    field: str
+    label: str
+    current: str
+    proposed: str
+
+
+def correction_diff(submission: Submission) -> list[Change]:
+    """What a correction would change, field by field, as text for the side-by-side view."""
+    person, data = submission.person, submission.data
+    if person is None:
+        return []
+    changes = []
+    for name, field in PERSON_FIELDS.items():
+        if name not in data:
+            continue
+        current = getattr(person, field)
+        current_text = "" if current is None else str(current)
+        proposed = data[name] or ""
+        if name == "fate":
+            proposed = proposed or Person.Fate.UNKNOWN
+        if name in DATE_FIELDS and proposed:
+            proposed = str(dates.parse(proposed))
+        if current_text != str(proposed):
+            label = Person._meta.get_field(field).verbose_name
+            changes.append(Change(name, str(label), current_text, str(proposed)))
+    variants = {(v.surname, v.given_name, v.patronymic) for v in person.variants.all()}
+    new_variants = [" ".join(filter(None, (v.get("surname"), v.get("given_name"),
+                                           v.get("patronymic"))))
+                    for v in data.get("name_variants", [])
+                    if (v.get("surname", ""), v.get("given_name", ""),
+                        v.get("patronymic", "")) not in variants]
+    if new_variants:
+        changes.append(Change("name_variants", str(_("other spellings to add")), "",
+                              "; ".join(new_variants)))
+    # Compared in the form's own shape, so an unchanged prefilled row is not "new".
+    current_data = person_as_data(person)
+    event_keys = ("kind", "date", "place", "camp", "authority", "article", "sentence",
+                  "notes")
+    events = {tuple(e.get(k) or "" for k in event_keys) for e in current_data["events"]}
+    new_events = [v for v in data.get("events", []) if v.get("kind")
+                  and tuple(v.get(k) or "" for k in event_keys) not in events]
+    if new_events:
+        kinds = dict(RepressionEvent.Kind.choices)
+        changes.append(Change("events", str(_("events to add or complete")), "", "; ".join(
+            " ".join(filter(None, (str(kinds.get(v["kind"], v["kind"])), v.get("date"),
+                                   v.get("place"), v.get("camp"), v.get("authority"),
+                                   v.get("article"), v.get("sentence"))))
+            for v in new_events)))
+    cited = {(c["title"], c["detail"]) for c in current_data["sources"]}
+    new_sources = [v for v in data.get("sources", []) if v.get("title")
+                   and (v["title"], v.get("detail") or "") not in cited]
+    if new_sources:
+        changes.append(Change("sources", str(_("sources to add")), "", "; ".join(
+            ", ".join(filter(None, (v["title"], v.get("detail")))) for v in new_sources)))
+    return changes
+
+
+def person_as_data(person: Person) -> dict:
+    """A published person in the submission's data shape: the correction form's start."""
+    data = {}
+    for name, field in PERSON_FIELDS.items():
+        value = getattr(person, field)
+        data[name] = "" if value is None else str(value)
+    data["name_variants"] = [{"surname": v.surname, "given_name": v.given_name,
+                              "patronymic": v.patronymic, "note": v.note}
+                             for v in person.variants.all()]
+    data["events"] = [{"kind": e.kind, "date": str(e.date or ""), "place": e.place_name,
+                       "camp": e.camp_name or (e.camp.name if e.camp else ""),
+                       "authority": e.authority, "article": e.article,
+                       "sentence": e.sentence, "notes": e.notes}
+                      for e in person.events.select_related("camp")]
+    data["sources"] = [{"title": c.source.title, "detail": c.detail}
+                       for c in person.citations.select_related("source")]
+    return data

@@ -1,0 +1,196 @@
+"""What a family member does: send a person or a correction, then follow the decision.
+
+Nothing here publishes anything: a submission is data waiting for a moderator
+(``registry/moderation.py``). A form with an error comes back with everything typed; the
+photographs that were fine are already kept under the form's ``upload_key`` and listed, so
+they are not asked for again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django_ratelimit.core import is_ratelimited
+
+from registry import moderation
+from registry.forms import FORMSETS, PersonForm, PhotoFormSet, SubmitterForm, proposed_data
+from registry.images import ImageRejected, clean_upload
+from registry.models import Person, Submission, SubmissionPhoto
+
+UPLOAD_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+RATE_GROUP = "registry.submit"
+
+
+def client_address(request) -> str:
+    """The client's address: the trusted proxy header when configured, else the socket's."""
+    header = settings.REGISTRY_CLIENT_IP_HEADER
+    if header and request.META.get(header):
+        return request.META[header].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _rate_key(group, request):
+    return client_address(request)
+
+
+def ip_hash(request) -> str:
+    """The client's address as a salted hash: enough to spot abuse, useless to anyone else."""
+    return hmac.new(settings.SECRET_KEY.encode(), client_address(request).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _limited(request) -> bool:
+    """Count this submission for its client; True once the client is over the rate. Only
+    complete submissions count: fixing a mistake in the form costs nothing."""
+    return is_ratelimited(request, group=RATE_GROUP, key=_rate_key,
+                          rate=settings.REGISTRY_SUBMISSION_RATE, method="POST",
+                          increment=True)
+
+
+def submit(request):
+    """A new person."""
+    return _submission_form(request, kind=Submission.Kind.NEW, person=None)
+
+
+def suggest(request, pk: int):
+    """A correction or addition to a published person: the same form, prefilled."""
+    person = get_object_or_404(Person.objects.published(), pk=pk)
+    return _submission_form(request, kind=Submission.Kind.CORRECTION, person=person)
+
+
+@never_cache
+def _submission_form(request, *, kind: str, person: Person | None):
+    initial = moderation.person_as_data(person) if person else {}
+    post = request.POST if request.method == "POST" else None
+    upload_key = request.POST.get("upload_key", "") if post else ""
+    if not UPLOAD_KEY.match(upload_key):
+        upload_key = secrets.token_urlsafe(24)
+    person_form = PersonForm(post, initial=initial or None)
+    formsets = {key: formset_class(post, prefix=prefix, initial=initial.get(key) or None)
+                for key, (formset_class, prefix) in FORMSETS.items()}
+    photo_formset = PhotoFormSet(post, request.FILES if post else None, prefix="photos")
+    submitter_form = SubmitterForm(post)
+    notice = ""
+    status = 200
+    if post is not None:
+        _keep_photos(request, upload_key)
+        forms_valid = all([person_form.is_valid(), submitter_form.is_valid(),
+                           photo_formset.is_valid(),
+                           *(formset.is_valid() for formset in formsets.values())])
+        photo_errors = bool(request._failed_photos)
+        if request.POST.get("website"):
+            # The hidden field was filled in: an automated sender. Say nothing useful.
+            return render(request, "registry/submit_thanks.html", {"submission": None})
+        if forms_valid and not photo_errors and _limited(request):
+            notice = _("Too many submissions have come from your connection in a short "
+                       "time. Nothing you typed is lost: please try again in an hour.")
+            status = 429
+        elif forms_valid and not photo_errors:
+            submitter = submitter_form.cleaned_data
+            submission = moderation.submission_create(
+                kind=kind, person=person, data=proposed_data(person_form, formsets),
+                submitter_name=submitter["submitter_name"],
+                submitter_email=submitter["submitter_email"],
+                submitter_relationship=submitter["submitter_relationship"],
+                consent=submitter["consent"], ip_hash=ip_hash(request),
+                language=get_language() or "", upload_key=upload_key)
+            return redirect("registry:submission-thanks", token=submission.token)
+        else:
+            notice = _("Something needs your attention: see the messages next to the "
+                       "fields below. Nothing you typed is lost.")
+            status = 400
+        # Files cannot be put back into a file input: the kept ones are listed instead.
+        photo_formset = PhotoFormSet(prefix="photos")
+    kept = SubmissionPhoto.objects.filter(upload_key=upload_key, submission=None)
+    return render(request, "registry/submit.html", {
+        "person": person, "kind": kind, "person_form": person_form, "formsets": formsets,
+        "photo_formset": photo_formset, "submitter_form": submitter_form,
+        "upload_key": upload_key, "kept_photos": kept, "notice": notice,
+        "failed_photos": getattr(request, "_failed_photos", []),
+    }, status=status)
+
+
+def _keep_photos(request, upload_key: str) -> None:
+    """Check and store every photograph sent now; note the ones refused, with why."""
+    removed = set(request.POST.getlist("remove_photo"))
+    for photo in SubmissionPhoto.objects.filter(upload_key=upload_key, submission=None):
+        if str(photo.pk) in removed:
+            photo.image.delete(save=False)
+            photo.thumbnail.delete(save=False)
+            photo.delete()
+            continue
+        caption = request.POST.get(f"kept-{photo.pk}-caption")
+        if caption is not None and caption[:500] != photo.caption:
+            photo.caption = caption[:500]
+            photo.save(update_fields=["caption"])
+    failed = []
+    uploads = []
+    for index in range(min(int(request.POST.get("photos-TOTAL_FORMS") or 0), 10)):
+        upload = request.FILES.get(f"photos-{index}-image")
+        if upload:
+            year = request.POST.get(f"photos-{index}-year", "")
+            uploads.append((upload, request.POST.get(f"photos-{index}-caption", ""),
+                            int(year) if year.isdigit() and 1800 <= int(year) <= 2100
+                            else None))
+    # The contract of DESIGN.md: images may also come as `photos`, one or several files.
+    uploads += [(upload, "", None) for upload in request.FILES.getlist("photos")[:10]]
+    for upload, caption, year in uploads:
+        try:
+            clean = clean_upload(upload)
+        except ImageRejected as error:
+            failed.append(f"{upload.name[:80]}: {error.message}")
+            continue
+        SubmissionPhoto.objects.create(upload_key=upload_key, image=clean.image,
+                                       thumbnail=clean.thumbnail, caption=caption[:500],
+                                       year=year)
+    request._failed_photos = failed
+
+
+def submission_thanks(request, token: str):
+    submission = get_object_or_404(Submission, token=token)
+    response = render(request, "registry/submit_thanks.html", {"submission": submission})
+    return _private(response)
+
+
+@never_cache
+def submission_status(request, token: str):
+    """The family's private page: the status, the conversation, answer or withdraw."""
+    submission = get_object_or_404(Submission, token=token)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "answer":
+                moderation.submission_answer(submission=submission,
+                                             answer=request.POST.get("answer", "")[:5000])
+            elif action == "withdraw":
+                moderation.submission_withdraw(submission=submission)
+            else:
+                raise Http404
+        except moderation.InvalidTransition as invalid:
+            error = invalid.message
+        else:
+            return redirect(submission.get_absolute_url())
+    published = (submission.person if submission.person_id
+                 and submission.person.status == Person.Status.PUBLISHED else None)
+    response = render(request, "registry/submission_status.html", {
+        "submission": submission, "error": error, "published_person": published,
+        "answer": request.POST.get("answer", "") if error else "",
+    }, status=400 if error else 200)
+    return _private(response)
+
+
+def _private(response):
+    # The token is the only key to this page: never leak it to another site or a cache.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,196 @@
+"""What a family member does: send a person, fix a mistake, follow and answer."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image
+
+from registry import moderation
+from registry.models import Submission, SubmissionPhoto
+from tests.factories import PendingSubmissionFactory, PublishedPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def management(prefix, total=0):
+    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0"}
+
+
+def form_data(**overrides):
+    data = {
+        "surname": "Жургенов", "given_name": "Темирбек", "patronymic": "Каратаевич",
+        "birth_date": "около 1898", "fate": "executed", "death_date": "25.02.1938",
+        "biography": "Нарком просвещения Казахской АССР.",
+        "submitter_name": "Айгуль", "submitter_email": "aigul@example.org",
+        "submitter_relationship": "внучка", "consent": "on",
+        **management("variants", 1), "variants-0-surname": "Zhurgenov",
+        **management("events", 2), "events-0-kind": "arrest", "events-0-date": "2.08.1937",
+        "events-0-article": "58-2", "events-1-kind": "", **management("relatives", 0),
+        **management("sources", 1), "sources-0-title": "Справка о реабилитации",
+        **management("photos", 1),
+    }
+    data.update(overrides)
+    return data
+
+
+def jpeg(name="grandfather.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "gray").save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_the_form_opens_in_english_and_russian(client):
+    page = client.get("/submit/").content.decode()
+    assert "Tell us about a person" in page and 'name="submitter_email"' in page
+    assert "<legend>" in page and 'for="id_surname"' in page
+    russian = client.get("/submit/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Расскажите о человеке" in russian
+
+
+def test_sending_a_person_thanks_and_emails_a_private_link(client,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/submit/", form_data(**{"photos-0-image": jpeg(),
+                                                         "photos-0-caption": "1930"}))
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert response["Location"] == f"/submission/{submission.token}/thanks/"
+    assert submission.data["surname"] == "Жургенов"
+    assert submission.data["birth_date"] == "1898~"
+    assert submission.data["events"] == [{
+        "kind": "arrest", "date": "1937-08-02", "place": "", "authority": "",
+        "article": "58-2", "sentence": "", "camp": "", "notes": ""}]
+    assert submission.data["name_variants"][0]["surname"] == "Zhurgenov"
+    assert submission.photos.get().caption == "1930"
+    assert submission.ip_hash and "127.0.0.1" not in submission.ip_hash
+    assert len(submission.token) >= 40
+    thanks = client.get(response["Location"]).content.decode()
+    assert "Thank you" in thanks and submission.token in thanks
+    assert mail.outbox[0].to == ["aigul@example.org"]
+    assert f"/submission/{submission.token}/" in mail.outbox[0].body
+
+
+def test_an_error_keeps_everything_typed_and_the_photo(client):
+    bad = form_data(birth_date="the spring after the war", submitter_email="",
+                    **{"photos-0-image": jpeg(), "photos-0-caption": "at the school"})
+    response = client.post("/submit/", bad)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "is not a date we understand" in page
+    assert 'value="the spring after the war"' in page and 'value="Жургенов"' in page
+    assert 'value="58-2"' in page and "Нарком просвещения" in page
+    assert "already received" in page and 'value="at the school"' in page
+    key = re.search(r'name="upload_key" value="([^"]+)"', page).group(1)
+    # Corrected and sent again, without the file: the kept photograph goes with it.
+    response = client.post("/submit/", form_data(upload_key=key))
+    assert response.status_code == 302
+    assert Submission.objects.get().photos.get().caption == "at the school"
+
+
+def test_a_refused_photo_says_why_and_keeps_the_form(client):
+    fake = SimpleUploadedFile("cat.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+                              content_type="image/jpeg")
+    response = client.post("/submit/", form_data(**{"photos-0-image": fake}))
+    page = response.content.decode()
+    assert response.status_code == 400 and "cat.jpg" in page and "JPEG, PNG or WebP" in page
+    assert not Submission.objects.exists() and not SubmissionPhoto.objects.exists()
+
+
+def test_honeypot_sends_nothing(client):
+    response = client.post("/submit/", form_data(website="http://spam.example"))
+    assert response.status_code == 200 and not Submission.objects.exists()
+
+
+def test_rate_limit_per_client_with_a_clear_message(client, settings):
+    settings.REGISTRY_SUBMISSION_RATE = "2/h"
+    for _ in range(2):
+        assert client.post("/submit/", form_data()).status_code == 302
+    response = client.post("/submit/", form_data())
+    assert response.status_code == 429
+    assert "Too many submissions" in response.content.decode()
+    assert 'value="Жургенов"' in response.content.decode()
+    other = client.post("/submit/", form_data(), REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 302 and Submission.objects.count() == 3
+
+
+def test_suggest_opens_the_form_prefilled_and_sends_a_correction(client):
+    person = PublishedPersonFactory(surname="Байтурсынов", given_name="Ахмет",
+                                    occupation="поэт")
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert f"/people/{person.pk}/suggest/" in page
+    form = client.get(f"/people/{person.pk}/suggest/").content.decode()
+    assert 'value="Байтурсынов"' in form and 'value="поэт"' in form
+    response = client.post(f"/people/{person.pk}/suggest/",
+                           form_data(surname="Байтурсынов", given_name="Ахмет",
+                                     occupation="поэт, учёный"))
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert (submission.kind, submission.person) == (Submission.Kind.CORRECTION, person)
+    person.refresh_from_db()
+    assert person.occupation == "поэт"  # nothing changes until a moderator applies it
+
+
+def test_suggest_is_only_for_published_people(client):
+    from tests.factories import PendingPersonFactory
+
+    assert client.get(f"/people/{PendingPersonFactory().pk}/suggest/").status_code == 404
+
+
+def test_status_page_question_answer_and_withdraw(client, moderator):
+    submission = PendingSubmissionFactory()
+    url = f"/submission/{submission.token}/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Received" in page.content.decode()
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert "family@example.org" not in page.content.decode()
+    moderation.submission_ask(submission=submission, moderator=moderator,
+                              question="Do you have his photograph?")
+    page = client.get(url).content.decode()
+    assert "Do you have his photograph?" in page and "Answer the moderators" in page
+    assert client.post(url, {"action": "answer", "answer": "Yes, sent by post."}
+                       ).status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.NEW
+    assert client.post(url, {"action": "withdraw"}).status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.WITHDRAWN
+    assert "You withdrew" in client.get(url).content.decode()
+    assert client.get("/submission/not-a-real-token/").status_code == 404
+
+
+def test_status_page_after_a_decision(client, moderator):
+    accepted = PendingSubmissionFactory()
+    person = moderation.submission_accept(submission=accepted, moderator=moderator)
+    page = client.get(f"/submission/{accepted.token}/").content.decode()
+    assert "Accepted" in page and person.get_absolute_url() in page
+    declined = PendingSubmissionFactory()
+    moderation.submission_reject(submission=declined, moderator=moderator,
+                                 reason="We found no trace of this name in the archive.")
+    page = client.get(f"/submission/{declined.token}/").content.decode()
+    assert "Declined" in page and "no trace of this name" in page
+
+
+def test_purge_erases_contact_data_after_the_configured_days(moderator, settings):
+    old, recent, open_one = (PendingSubmissionFactory() for _ in range(3))
+    for submission in (old, recent):
+        moderation.submission_reject(submission=submission, moderator=moderator,
+                                     reason="No.")
+    Submission.objects.filter(pk=old.pk).update(decided_at=timezone.now() - timedelta(
+        days=31))
+    call_command("purge_submitter_data", "--days", "30", stdout=io.StringIO())
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    open_one.refresh_from_db()
+    assert (old.submitter_name, old.submitter_email, old.ip_hash) == ("", "", "")
+    assert old.contact_purged_at is not None and old.data["surname"] == "Сейфуллин"
+    assert recent.submitter_email == open_one.submitter_email == "family@example.org"
+    settings.REGISTRY_PURGE_AFTER_DAYS = 0
+    call_command("purge_submitter_data", stdout=io.StringIO())
+    recent.refresh_from_db()
+    assert recent.submitter_email == ""
