@@ -21,7 +21,7 @@ from registry.models import (
     RepressionEvent,
 )
 from registry.reference import load_reference_data
-from registry.search_index import key_rows, names_of, remember_spellings
+from registry.search_index import key_rows, listing, names_of, remember_spellings
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -285,7 +285,8 @@ class DemoGenerator:
         events, variants, relationships, keys = [], [], [], []
         previous_man = None
         for person_id, person in zip(ids, people, strict=True):
-            keys += key_rows(person_id, names_of(person["fields"], person["variants"]))
+            keys += key_rows(person_id, names_of(person["fields"], person["variants"]),
+                             **listing(person["fields"]))
             events += [{"person_id": person_id, **event, "date": parse(event["date"])}
                        for event in person["events"]]
             variants += [{"person_id": person_id, **variant} for variant in person["variants"]]

@@ -118,16 +118,25 @@ class PersonFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         """All filters, then the name search last: it ranks and groups what is left."""
+        queryset = self._other_filters(queryset)
         name = self.form.cleaned_data.get("q")
-        others = {key: value for key, value in self.form.cleaned_data.items() if key != "q"}
-        for key, value in others.items():
-            queryset = self.filters[key].filter(queryset, value)
-        if name:
-            queryset = search_people(queryset, name)
-        return queryset
+        return search_people(queryset, name) if name else queryset
 
     def filter_name(self, queryset, name, value):
         return queryset  # applied last by filter_queryset
+
+    def filtered_without_name(self) -> QuerySet | None:
+        """The people every filter but the name keeps, or None when no other is set."""
+        if not any(value not in (None, "") for key, value in self.form.cleaned_data.items()
+                   if key != "q"):
+            return None
+        return self._other_filters(self.queryset)
+
+    def _other_filters(self, queryset):
+        for key, value in self.form.cleaned_data.items():
+            if key != "q":
+                queryset = self.filters[key].filter(queryset, value)
+        return queryset
 
     def filter_birth_years(self, queryset, name, value):
         if name == "birth_year_max" and self.form.cleaned_data.get("birth_year_min") is not None:

@@ -37,7 +37,13 @@ from registry.models import (
     RepressionEvent,
     Source,
 )
-from registry.search_index import key_rows, names_of, reindex_people, remember_spellings
+from registry.search_index import (
+    key_rows,
+    listing,
+    names_of,
+    reindex_people,
+    remember_spellings,
+)
 
 COLUMNS = (
     "external_id", "surname", "given_name", "patronymic", "maiden_name", "name_variants",
@@ -348,7 +354,8 @@ class RecordImporter:
     def _name_key_rows(self, values: dict, person_id: int) -> list[dict]:
         variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
-        return key_rows(person_id, names_of(values, variants))
+        return key_rows(person_id, names_of(values, variants),
+                        **listing({**values, "status": self.status}))
 
     def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""

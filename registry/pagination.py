@@ -1,11 +1,12 @@
-"""A paginator that asks the database as little as a page needs.
+"""Pages of people for the search page and the API, asking the database as little as a
+page needs.
 
-Django's ``Paginator`` asks twice: ``COUNT(*)`` of the whole result, then the page. For a
-ranked name search both queries do the same work (find, group and rank every match), so
-the page is fetched with ``COUNT(*) OVER ()`` beside each row, in one query. A list that
-is not ranked (filters alone) is read in index order and stops after one page, but its
-count must visit every match: that count is kept in the cache for a few minutes, since
-the same broad filters (everyone executed in 1937) are asked again and again.
+A name search is paged from ``registry.search.ranked_people``: the ranking, the order and
+the count come from one index-only query over the name keys (``COUNT(*) OVER ()`` beside
+each row), and only the page's own people are read whole. A list of filters alone is read
+in index order and stops after one page, but its count must visit every match: that count
+is kept in the cache for a few minutes, since the same broad filters (everyone executed in
+1937) are asked again and again.
 """
 
 import hashlib
@@ -13,35 +14,58 @@ import hashlib
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 from django.utils.functional import cached_property
+
+from registry.search import ranked_people
 
 COUNT_SECONDS = 300
 
 
-class OneQueryPaginator(Paginator):
+def people_paginator(filterset, per_page: int) -> Paginator:
+    """Pages of a ``PersonFilter`` whose queryset is every published person."""
+    name = filterset.form.cleaned_data.get("q")
+    ranked = ranked_people(name, within=filterset.filtered_without_name()) if name else None
+    if ranked is None:
+        return CachedCountPaginator(filterset.qs, per_page)
+    return RankedPaginator(ranked, per_page, people=filterset.queryset)
+
+
+class RankedPaginator(Paginator):
+    """Pages of ranked rows ``{person_id, search_rank}``, turned into ``people``."""
+
+    def __init__(self, ranked: QuerySet, per_page: int, *, people: QuerySet):
+        super().__init__(ranked, per_page)
+        self.people = people
+
+    def matched_people(self) -> QuerySet:
+        """Every matching person (unordered), e.g. for counts beside the filters."""
+        return self.people.filter(pk__in=self.object_list.values("person_id"))
+
     def page(self, number):
-        if "search_rank" not in self.object_list.query.annotations:
-            return super().page(number)
         try:
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # Django's own error for a page that is no number
-        if number < 1 or "count" in self.__dict__:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        # Ranking and counting touch every match: carry only what the order needs through
-        # that (a third faster at 1,000,000 people), then read the page's own rows whole.
-        ranked = (self.object_list.only("id", "surname", "given_name", "patronymic")
-                  .annotate(result_total=Window(Count("*")))[bottom:bottom + self.per_page])
-        ranked = list(ranked.values_list("pk", "result_total"))
-        if not ranked:  # past the end, or nothing at all: let Django count and decide
+        rows = list(self.object_list.annotate(result_total=Window(Count("*")))
+                    [bottom:bottom + self.per_page]) if number >= 1 else []
+        if not rows:  # past the end, or nothing at all: let Django count and decide
             return super().page(number)
-        self.__dict__["count"] = ranked[0][1]  # fills the cached property
-        rows = {person.pk: person for person in
-                self.object_list.filter(pk__in=[pk for pk, _ in ranked])}
-        # (one hidden between the two reads is left out, never shown)
-        return self._get_page([rows[pk] for pk, _ in ranked if pk in rows], number, self)
+        self.__dict__["count"] = rows[0]["result_total"]  # fills the cached property
+        people = self.people.in_bulk([row["person_id"] for row in rows])
+        page = []
+        for row in rows:
+            person = people.get(row["person_id"])
+            if person is not None:  # (one hidden between the two reads is never shown)
+                person.search_rank = row["search_rank"]
+                page.append(person)
+        return self._get_page(page, number, self)
+
+
+class CachedCountPaginator(Paginator):
+    def matched_people(self) -> QuerySet:
+        return self.object_list
 
     @cached_property
     def count(self):

@@ -47,25 +47,40 @@ def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
             yield variant.get(field) or ""
 
 
-def key_rows(person_id: int, names: Iterable[str]) -> list[dict]:
+def key_rows(person_id: int, names: Iterable[str], *, published: bool,
+             sort_name: str) -> list[dict]:
     """Rows for ``BulkInserter(NameKey)``: one per distinct key of the person."""
-    return [{"person_id": person_id, "kind": kind, "key": key}
+    return [{"person_id": person_id, "kind": kind, "key": key, "published": published,
+             "sort_name": sort_name}
             for kind, key in sorted(name_keys(names))]
+
+
+def listing(fields: dict) -> dict:
+    """What a key copies of its person: whether published, and the name to sort by."""
+    return {"published": fields.get("status") == Person.Status.PUBLISHED,
+            "sort_name": sort_name(fields)}
+
+
+def sort_name(fields: dict) -> str:
+    """``surname given_name patronymic``, the order of the registry's lists (and of
+    migration 0005, which makes the same text in SQL)."""
+    return " ".join((fields.get("surname") or "", fields.get("given_name") or "",
+                     fields.get("patronymic") or "")).strip(" ")
 
 
 @transaction.atomic
 def reindex_people(person_ids: Iterable[int]) -> int:
     """Replace the keys of these people with keys made from their current names."""
     person_ids = list(person_ids)
-    people = Person.objects.filter(pk__in=person_ids).values("pk", *NAME_FIELDS)
+    people = Person.objects.filter(pk__in=person_ids).values("pk", "status", *NAME_FIELDS)
     variants: dict[int, list[dict]] = {}
     for variant in NameVariant.objects.filter(person_id__in=person_ids).values(
             "person_id", *VARIANT_FIELDS):
         variants.setdefault(variant["person_id"], []).append(variant)
     NameKey.objects.filter(person_id__in=person_ids).delete()
-    rows = [NameKey(person_id=person["pk"], kind=row["kind"], key=row["key"])
-            for person in people
-            for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])))]
+    rows = [NameKey(**row) for person in people
+            for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])),
+                                **listing(person))]
     NameKey.objects.bulk_create(rows, batch_size=2000)
     remember_spellings(row.key for row in rows if row.kind == NameKey.Kind.FOLDED)
     return len(rows)

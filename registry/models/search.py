@@ -12,6 +12,11 @@ class NameKey(models.Model):
     Derived data: made from the names by ``registry.search_index`` whenever a person or a
     variant is saved, an import or the demo writes people, or ``rebuild_name_keys`` runs.
     It has no history of its own; the names it comes from do.
+
+    ``published`` and ``sort_name`` copy the person's status and name so that a visitor's
+    search ranks, orders and counts from one index of the keys alone, without reading a
+    person row per match (docs/performance.md). They follow the person on every save,
+    which is why a status changes only through ``save()`` (registry/moderation.py).
     """
 
     class Kind(models.TextChoices):
@@ -22,11 +27,18 @@ class NameKey(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
     kind = models.CharField(_("kind"), max_length=1, choices=Kind)
     key = models.CharField(_("key"), max_length=150)
+    published = models.BooleanField(_("person published"), default=False)
+    sort_name = models.CharField(_("sort name"), max_length=460, blank=True)
 
     class Meta:
         verbose_name = _("name search key")
         verbose_name_plural = _("name search keys")
-        indexes = [models.Index(fields=["key", "kind", "person"], name="namekey_lookup")]
+        indexes = [
+            models.Index(fields=["key", "kind", "person"], name="namekey_lookup"),
+            # Visitors' searches: index-only ranking of published people, in name order.
+            models.Index(fields=["key", "kind", "person", "sort_name"],
+                         condition=models.Q(published=True), name="namekey_published"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.key}"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from registry import export
 from registry.filters import PersonFilter
 from registry.models import Citation, Person, Photo, RepressionEvent
-from registry.pagination import OneQueryPaginator
+from registry.pagination import people_paginator
 from registry.views.public import relatives_of
 
 API_PAGE_SIZE = 20
@@ -47,7 +47,7 @@ def people_list(request):
     if not filterset.is_valid():
         return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
     size = _page_size(request.GET.get("page_size"))
-    paginator = OneQueryPaginator(filterset.qs, size)
+    paginator = people_paginator(filterset, size)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (EmptyPage, ValueError):

@@ -13,7 +13,7 @@ from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
-from registry.pagination import OneQueryPaginator
+from registry.pagination import people_paginator
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -52,9 +52,8 @@ def search(request):
     context = {"filterset": filterset, "query": request.GET.get("q", "").strip()[:200],
                "page": None}
     if asked:
-        results = filterset.qs
-        page = OneQueryPaginator(results, settings.REGISTRY_PAGE_SIZE).get_page(
-            request.GET.get("page"))
+        paginator = people_paginator(filterset, settings.REGISTRY_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
         parsed = parse_query(context["query"])
         for person in page.object_list:
             person.matched_variant = matched_variant(person, parsed)
@@ -63,7 +62,7 @@ def search(request):
         context.update(
             page=page,
             querystring=params.urlencode(),
-            facets=facets(results, request.GET),
+            facets=facets(paginator.matched_people(), request.GET),
             suggestions=nearest_names(Person.objects.published(), parsed)
             if not page.paginator.count and parsed.words else [],
         )

@@ -372,3 +372,35 @@ def test_an_exported_formula_comes_back_as_the_text_it_was(client):
 
     person.refresh_from_db()
     assert person.surname == "=1+2"
+
+
+@pytest.mark.parametrize("query", ["Ivanov", "Iwanowa", "Ivan Petrov", "Jeschow", "Kim 1937",
+                                   "Baitur", "Nikolai", "Qwzx"])
+def test_the_page_ranks_exactly_as_the_full_search(client, query):
+    from registry.pagination import RankedPaginator
+    from registry.search import ranked_people
+
+    for surname, given in [("Иванов", "Пётр"), ("Иванова", "Мария"), ("Петров", "Иван"),
+                           ("Ежов", "Николай"), ("Ким", "Николай"), ("Байтурсынов", "Ахмет"),
+                           ("Иваненко", "Иван"), ("Ким", "Анна")]:
+        person = PublishedPersonFactory(surname=surname, given_name=given, patronymic="")
+        EventFactory(person=person, kind=RepressionEvent.Kind.ARREST, date="1937")
+    PendingPersonFactory(surname="Иванов", given_name="Скрытый")
+
+    everyone = [p.pk for p in found(query)]
+    ranked = ranked_people(query)
+    paged = [p.pk for p in RankedPaginator(ranked, 3, people=Person.objects.published())
+             .page(1)] if ranked is not None and everyone else []
+
+    assert paged == everyone[:3]
+
+
+def test_a_hidden_person_leaves_the_results_at_once(client):
+    person = PublishedPersonFactory(surname="Сейфуллин", given_name="Сакен", patronymic="")
+    assert names(client.get("/search/", {"q": "Seifullin"})) == ["Сейфуллин Сакен"]
+
+    person.status = Person.Status.HIDDEN  # as registry.moderation does: through save()
+    person.save()
+
+    assert names(client.get("/search/", {"q": "Seifullin"})) == []
+    assert client.get("/api/v1/people/", {"q": "Seifullin"}).json()["count"] == 0
