@@ -139,13 +139,13 @@ def run(url: str, profiles: int):
     import django
 
     django.setup()
-    from django.db import connection
-    from django.db.models import Count, Q, Window
+    from django.db.models import Q
     from django.test import Client
 
     from registry.filters import PersonFilter
     from registry.models import Person
-    from registry.pagination import OneQueryPaginator
+    from registry.pagination import people_paginator
+    from registry.search import ranked_people
 
     client = Client()
     mix = query_mix()
@@ -173,16 +173,13 @@ def run(url: str, profiles: int):
     ours, naive, floor = [], [], []
     for number, query in enumerate(name_queries):
         def our_page(query=query):
-            people = PersonFilter({"q": query}, queryset=Person.objects.published()).qs
-            list(OneQueryPaginator(people, 20).page(1))
+            filterset = PersonFilter({"q": query}, queryset=Person.objects.published())
+            filterset.is_valid()
+            list(people_paginator(filterset, 20).page(1))
         ours.append(timed(our_page))
 
         def raw_sql(query=query):
-            people = PersonFilter({"q": query}, queryset=Person.objects.published()).qs
-            page = people.annotate(result_total=Window(Count("*")))[:20]
-            with connection.cursor() as cursor:
-                cursor.execute(*page.query.sql_with_params())
-                cursor.fetchall()
+            ranked_people(query).page(0, 20)
         floor.append(timed(raw_sql))
 
         def icontains(query=query):
@@ -203,7 +200,7 @@ def run(url: str, profiles: int):
     print(f"\nSame {len(name_queries)} name queries, one page of 20 and the count "
           f"(naive: the first {len(naive)}):")
     print("  " + summary("our search (ORM)", ours))
-    print("  " + summary("its raw SQL (floor)", floor))
+    print("  " + summary("its ranking SQL (floor)", floor))
     print("  " + summary("naive icontains", naive))
     print(f"  median ratio ours/floor {statistics.median(ours) / statistics.median(floor):.2f},"
           f" naive/ours {statistics.median(naive) / statistics.median(ours):.1f}")

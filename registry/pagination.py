@@ -1,9 +1,9 @@
 """Pages of people for the search page and the API, asking the database as little as a
 page needs.
 
-A name search is paged from ``registry.search.ranked_people``: the ranking, the order and
-the count come from one index-only query over the name keys (``COUNT(*) OVER ()`` beside
-each row), and only the page's own people are read whole. A list of filters alone is read
+A name search is paged from a ``registry.search.Ranking``: the ranking, the order and the
+count come from one query over the name keys (``COUNT(*) OVER ()`` beside each row), and
+only the page's own people are read whole. A list of filters alone is read
 in index order and stops after one page, but its count must visit every match: that count
 is kept in the cache for a few minutes, since the same broad filters (everyone executed in
 1937) are asked again and again.
@@ -14,10 +14,10 @@ import hashlib
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from registry.search import ranked_people
+from registry.search import Ranking, ranked_people
 
 COUNT_SECONDS = 300
 
@@ -32,27 +32,26 @@ def people_paginator(filterset, per_page: int) -> Paginator:
 
 
 class RankedPaginator(Paginator):
-    """Pages of ranked rows ``{person_id, search_rank}``, turned into ``people``."""
+    """Pages of a ``Ranking``, turned into ``people`` (read whole only for the page)."""
 
-    def __init__(self, ranked: QuerySet, per_page: int, *, people: QuerySet):
-        super().__init__(ranked, per_page)
+    def __init__(self, ranking: Ranking, per_page: int, *, people: QuerySet):
+        super().__init__(ranking, per_page)
         self.people = people
 
     def matched_people(self) -> QuerySet:
         """Every matching person (unordered), e.g. for counts beside the filters."""
-        return self.people.filter(pk__in=self.object_list.values("person_id"))
+        return self.people.filter(pk__in=self.object_list.person_ids())
 
     def page(self, number):
         try:
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # Django's own error for a page that is no number
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list.annotate(result_total=Window(Count("*")))
-                    [bottom:bottom + self.per_page]) if number >= 1 else []
+        rows = (self.object_list.page((number - 1) * self.per_page, self.per_page)
+                if number >= 1 else [])
         if not rows:  # past the end, or nothing at all: let Django count and decide
             return super().page(number)
-        self.__dict__["count"] = rows[0]["result_total"]  # fills the cached property
+        self.__dict__["count"] = rows[0]["total"]  # fills the cached property
         people = self.people.in_bulk([row["person_id"] for row in rows])
         page = []
         for row in rows:

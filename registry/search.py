@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import reduce
-from operator import add, or_
+from operator import add
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
     Exists,
-    F,
     FilteredRelation,
     IntegerField,
     Max,
@@ -37,6 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 
 from registry.models import NameKey, NameSpelling, Person, RepressionEvent
 from registry.names import TokenKeys, search_keys
@@ -93,34 +94,89 @@ def search_people(people: QuerySet[Person], query: str | ParsedQuery) -> QuerySe
         "-search_rank", "surname", "given_name", "patronymic", "id")
 
 
-def ranked_people(query: str | ParsedQuery,
-                  within: QuerySet[Person] | None = None) -> QuerySet | None:
-    """Published people matching ``query``, as rows ``{person_id, sort_name, search_rank}``
-    best first then by name, ranked from the name keys alone.
+class Ranking:
+    """Published people matching a query, ranked from the name keys alone.
 
-    The same people in the same order as ``search_people(published, query)``, but one
-    index-only pass over the keys instead of a person row read per match: what a page of
-    results and its count need. ``within`` keeps to the people other filters chose (None:
-    every published person). None when the query has no name word to rank by.
+    The same people in the same order as ``search_people(published, query)``, but read as
+    a ``UNION ALL`` of one index-only scan per word and kind of match over the partial
+    index of published keys, grouped by person: no person row is read per match. That is
+    what a page of results and its count need; ``registry.pagination`` pages it.
     """
+
+    ORDER = "search_rank DESC, sort_name, person_id"
+
+    def __init__(self, sql: str, params: list):
+        self.sql, self.params = sql, params
+
+    def page(self, offset: int, limit: int) -> list[dict]:
+        """Rows ``{person_id, search_rank, total}`` of one page (``total``: all matches)."""
+        return self._rows(f"SELECT person_id, search_rank, COUNT(*) OVER () AS total "
+                          f"FROM ({self.sql}) ranked ORDER BY {self.ORDER} LIMIT %s OFFSET %s",
+                          [*self.params, limit, offset])
+
+    def count(self) -> int:
+        return self._rows(f"SELECT COUNT(*) AS total FROM ({self.sql}) ranked",
+                          self.params)[0]["total"]
+
+    def person_ids(self) -> RawSQL:
+        """Every matching person's id, as a subquery for ``pk__in``."""
+        return RawSQL(f"SELECT person_id FROM ({self.sql}) ranked", self.params)
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        limit = (index.stop or self.count()) - (index.start or 0)
+        return self.page(index.start or 0, max(limit, 0))
+
+    @staticmethod
+    def _rows(sql: str, params: list) -> list[dict]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def ranked_people(query: str | ParsedQuery,
+                  within: QuerySet[Person] | None = None) -> Ranking | None:
+    """The ``Ranking`` of ``query`` among published people; ``within`` keeps to the people
+    other filters chose (None: every published person). None when the query has no name
+    word to rank by."""
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     if not parsed.words:
         return None
     readings = [_reading(word)("") for word in parsed.words]
-    keys = NameKey.objects.filter(reduce(or_, (_any(tiers) for tiers in readings)),
-                                  published=True)
-    for year in parsed.years:
-        keys = keys.filter(lived_in_year(year, person="person__"))
-    if within is not None:
-        keys = keys.filter(person_id__in=within.values("pk"))
-    words = {f"word_{number}": Max(Case(*(When(condition, then=Value(points))
-                                          for condition, points in tiers),
-                                        default=Value(0), output_field=IntegerField()))
-             for number, tiers in enumerate(readings)}
-    return (keys.values("person_id", "sort_name").annotate(**words)
-            .filter(**{f"{name}__gt": 0 for name in words})
-            .annotate(search_rank=reduce(add, (F(name) for name in words)))
-            .order_by("-search_rank", "sort_name", "person_id"))
+    words = [f"word_{number}" for number in range(len(readings))]
+    branches, params = [], []
+    for number, tiers in enumerate(readings):
+        for condition, points in tiers:
+            keys = NameKey.objects.filter(condition, published=True)
+            if within is not None:
+                keys = keys.filter(person_id__in=within.values("pk"))
+            scores = {word: Value(points if index == number else 0)
+                      for index, word in enumerate(words)}
+            keys = keys.annotate(**scores).values_list("person_id", "sort_name", *words)
+            try:
+                sql, branch_params = keys.order_by().query.sql_with_params()
+            except EmptyResultSet:  # e.g. no stem differs from the spelling
+                continue
+            branches.append(sql)
+            params += branch_params
+    if not branches:
+        return Ranking("SELECT NULL AS person_id, NULL AS sort_name, 0 AS search_rank "
+                       "WHERE 1 = 0", [])
+    sql = (f"SELECT person_id, sort_name, {' + '.join(f'MAX({w})' for w in words)} "
+           f"AS search_rank FROM ({' UNION ALL '.join(branches)}) matches "
+           f"GROUP BY person_id, sort_name HAVING "
+           + " AND ".join(f"MAX({word}) > 0" for word in words))
+    if parsed.years:
+        # The year is checked on the people who match every word (a few), not on every key
+        # of every word (thousands for a common given name).
+        candidates = Person.objects.filter(
+            pk__in=RawSQL(f"SELECT person_id FROM ({sql}) matching", params))
+        for year in parsed.years:
+            candidates = candidates.filter(lived_in_year(year))
+        candidates_sql, candidates_params = candidates.values("pk").query.sql_with_params()
+        sql += f" AND person_id IN ({candidates_sql})"
+        params = [*params, *candidates_params]
+    return Ranking(sql, params)
 
 
 def _reading(word: TokenKeys):
@@ -137,19 +193,14 @@ def _reading(word: TokenKeys):
     return tiers
 
 
-def lived_in_year(year: int, person: str = "") -> Q:
-    """Born, arrested or dead in ``year`` (any overlap of a partial date with it).
-
-    ``person`` is the path to the person from the model filtered (``"person__"`` from a
-    name key), so the ranking can check the year of its few candidates by a join instead
-    of reading every person born that year.
-    """
-    # EXISTS per candidate, not IN: a year like 1937 holds hundreds of thousands of arrests.
+def lived_in_year(year: int) -> Q:
+    """Born, arrested or dead in ``year`` (any overlap of a partial date with it)."""
+    # EXISTS per person, not IN: a year like 1937 holds hundreds of thousands of arrests.
     arrested = Exists(RepressionEvent.objects.filter(
-        person_id=OuterRef(f"{person}pk" if person else "pk"),
-        kind=RepressionEvent.Kind.ARREST, **_overlaps("date", year)))
-    return (Q(**_overlaps(f"{person}birth_date", year))
-            | Q(**_overlaps(f"{person}death_date", year)) | arrested)
+        person_id=OuterRef("pk"), kind=RepressionEvent.Kind.ARREST,
+        **_overlaps("date", year)))
+    return (Q(**_overlaps("birth_date", year)) | Q(**_overlaps("death_date", year))
+            | arrested)
 
 
 def _overlaps(field_name: str, year: int) -> dict:
