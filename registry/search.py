@@ -12,8 +12,13 @@ four-digit years. Each word must match some key of the person (``NameKey``):
 The first two rows are tried first; only a word that no name spells that way is read as
 the start of a name or by its sound, and only a word that matched nothing at all, for
 typos. A person's rank is the sum over the query's words; a year keeps people born,
-arrested or dead in it. Everything starts from the queryset it is given, so the published gate and
-the filters stay where they are decided (``registry.filters``).
+arrested or dead in it.
+
+``search_people`` narrows the Person queryset it is given, so the published gate and the
+filters stay where they are decided (``registry.filters``). ``ranked_people`` answers the
+same question for a page of results from the keys' copy of publication, and the page's
+people are then read through ``Person.objects.published()`` again: a key that lagged
+behind its person could make a count one too high, never show an unpublished name.
 """
 
 from __future__ import annotations
