@@ -9,7 +9,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.admin_moderation import PersonModerationMixin, PhotoModerationMixin
+from registry.admin_moderation import (
+    KeepsModerationState,
+    PersonModerationMixin,
+    PhotoModerationMixin,
+)
 from registry.models import (
     Camp,
     Citation,
@@ -77,7 +81,8 @@ class RelationshipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(PersonModerationMixin, SimpleHistoryAdmin):
+class PersonAdmin(KeepsModerationState, PersonModerationMixin, SimpleHistoryAdmin):
+    moderation_fields = ("status", "published_at", "merged_into")
     list_display = ("full_name", "life", "birth_place_name", "fate", "status", "is_demo")
     list_filter = ("status", "fate", "sex", "is_demo")
     search_fields = ("surname", "given_name", "patronymic", "maiden_name",
@@ -160,7 +165,7 @@ class RepressionEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(PhotoModerationMixin, SimpleHistoryAdmin):
+class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "person", "status", "year")
     list_filter = ("status",)
     search_fields = ("caption", "person__surname")
@@ -170,7 +175,7 @@ class PhotoAdmin(PhotoModerationMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(SimpleHistoryAdmin):
+class DocumentAdmin(KeepsModerationState, SimpleHistoryAdmin):
     list_display = ("title", "person", "status")
     list_filter = ("status",)
     search_fields = ("title", "person__surname")

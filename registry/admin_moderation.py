@@ -130,8 +130,27 @@ class ModerationLogInline(admin.TabularInline):
         return False
 
 
+class KeepsModerationState:
+    """Saving from the admin, and reverting to an earlier revision from the history, keep
+    the record's moderation state as it is now: only registry/moderation.py changes it, with
+    its checks and log. (simple-history's revert saves every field of the old revision,
+    read-only ones included.)"""
+
+    moderation_fields = ("status",)
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.pk:
+            fields = [obj._meta.get_field(name) for name in self.moderation_fields]
+            current = type(obj)._default_manager.filter(pk=obj.pk).values(
+                *(f.attname for f in fields)).first()
+            for name, value in (current or {}).items():
+                setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Submission)
-class SubmissionAdmin(SimpleHistoryAdmin):
+class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
+    moderation_fields = ("status", "decided_by", "decided_at", "person")
     list_display = ("__str__", "kind", "status", "created_at", "person")
     list_filter = ("status", "kind")
     search_fields = ("data__surname", "=token")

@@ -404,6 +404,12 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
             raise InvalidTransition(_("The record this correction is about no longer "
                                       "exists."))
         person = locked.person
+        if person.status != Person.Status.PUBLISHED:
+            # A correction is about a published record; a hidden or merged one must be
+            # dealt with first (republished, or the correction sent to the survivor).
+            raise InvalidTransition(_("The record this correction is about is not "
+                                      "published now (%(status)s).")
+                                    % {"status": person.get_status_display()})
         chosen = [c.field for c in correction_diff(locked)] if fields is None else fields
         _apply_fields(person, data, [f for f in chosen if f in PERSON_FIELDS],
                       moderator=moderator, reason=why)
@@ -415,7 +421,7 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
         parts = list(PART_FIELDS)
     _add_parts(person, data, parts, moderator=moderator, reason=why)
     _add_photos(person, locked, photo_ids, moderator=moderator, reason=why)
-    if person.status in (Person.Status.PENDING, Person.Status.HIDDEN):
+    if person.status == Person.Status.PENDING:  # a new record; corrections stay as they are
         person = person_publish(person=person, moderator=moderator, reason=why,
                                 submission=locked)
     locked = _set_submission_status(locked, Submission.Status.ACCEPTED, actor=moderator,

@@ -34,7 +34,9 @@ def client_address(request) -> str:
     """The client's address: the trusted proxy header when configured, else the socket's."""
     header = settings.REGISTRY_CLIENT_IP_HEADER
     if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
+        # The last address is the one the trusted proxy itself added; those before it
+        # are whatever the client chose to send.
+        return request.META[header].split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -134,7 +136,11 @@ def _keep_photos(request, upload_key: str) -> None:
             photo.save(update_fields=["caption"])
     failed = []
     uploads = []
-    for index in range(min(int(request.POST.get("photos-TOTAL_FORMS") or 0), 10)):
+    try:
+        count = int(request.POST.get("photos-TOTAL_FORMS") or 0)
+    except ValueError:  # a hand-made form: read none rather than fail
+        count = 0
+    for index in range(min(count, 10)):
         upload = request.FILES.get(f"photos-{index}-image")
         if upload:
             year = request.POST.get(f"photos-{index}-year", "")

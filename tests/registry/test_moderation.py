@@ -308,3 +308,35 @@ def test_duplicates_across_scripts_and_sex_forms_ranked():
     found = find_duplicates(surname="Сейфуллин", given_name="Сакен", birth_date="1894")
     assert [c.person for c in found] == [exact, latin, sister]
     assert found[0].score > found[1].score > found[2].score
+
+
+def test_reverting_from_the_history_never_undoes_a_decision(moderator, rf):
+    from django.contrib import admin
+
+    person = PublishedPersonFactory(surname="Ким", occupation="учитель")
+    moderation.person_hide(person=person, moderator=moderator, reason="duplicate found")
+    published_revision = person.history.filter(status=P.PUBLISHED).earliest("history_date")
+    request = rf.post("/")
+    request.user = moderator
+
+    reverted = published_revision.instance  # what simple-history's revert form saves
+    reverted.occupation = "врач"
+    admin.site._registry[Person].save_model(request, reverted, form=None, change=True)
+
+    person.refresh_from_db()
+    assert person.occupation == "врач"  # the text is reverted...
+    assert person.status == P.HIDDEN  # ...the moderators' decision is not
+
+
+def test_a_correction_to_a_hidden_record_is_refused_and_keeps_it_hidden(moderator):
+    person = PublishedPersonFactory(occupation="")
+    submission = CorrectionSubmissionFactory(person=person)
+    moderation.person_hide(person=person, moderator=moderator, reason="checking a source")
+
+    with pytest.raises(InvalidTransition):
+        moderation.submission_accept(submission=submission, moderator=moderator)
+
+    person.refresh_from_db()
+    submission.refresh_from_db()
+    assert person.status == P.HIDDEN and person.occupation == ""
+    assert submission.status == Submission.Status.NEW

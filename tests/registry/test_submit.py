@@ -194,3 +194,19 @@ def test_purge_erases_contact_data_after_the_configured_days(moderator, settings
     call_command("purge_submitter_data", stdout=io.StringIO())
     recent.refresh_from_db()
     assert recent.submitter_email == ""
+
+
+def test_behind_a_proxy_the_client_is_the_address_the_proxy_added(rf, settings):
+    from registry.views.submit import client_address
+
+    settings.REGISTRY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    # A client can send its own X-Forwarded-For; the proxy appends the real address last.
+    request = rf.post("/submit/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+
+    assert client_address(request) == "203.0.113.9"
+
+
+def test_a_hand_made_photo_count_is_refused_politely_not_a_server_error(client):
+    response = client.post("/submit/", {"photos-TOTAL_FORMS": "many", "surname": "Ким"})
+
+    assert response.status_code in (200, 400)
