@@ -178,6 +178,8 @@ REGISTRY_EXPORT_MAX_ROWS = int(os.environ.get("REGISTRY_EXPORT_MAX_ROWS", "10000
 # The site's own address, for links in e-mails sent outside a request.
 REGISTRY_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 REGISTRY_SUBMISSION_RATE = os.environ.get("REGISTRY_SUBMISSION_RATE", "5/h")
+# Posts that carry photographs, complete or not (decoding them is the costly part).
+REGISTRY_UPLOAD_RATE = os.environ.get("REGISTRY_UPLOAD_RATE", "30/h")
 REGISTRY_CLIENT_IP_HEADER = os.environ.get("REGISTRY_CLIENT_IP_HEADER", "")
 REGISTRY_PURGE_AFTER_DAYS = int(os.environ.get("REGISTRY_PURGE_AFTER_DAYS", "90"))
 # The largest photograph a family may send, and the most pixels one may decode to.

@@ -28,6 +28,7 @@ from registry.models import Person, Submission, SubmissionPhoto
 
 UPLOAD_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RATE_GROUP = "registry.submit"
+UPLOAD_RATE_GROUP = "registry.upload"
 
 
 def client_address(request) -> str:
@@ -58,6 +59,13 @@ def _limited(request) -> bool:
                           increment=True)
 
 
+def _uploads_limited(request) -> bool:
+    """Decoding photographs is the costly part of a form: every post that carries files
+    counts, complete or not, at a more generous rate than submissions."""
+    return is_ratelimited(request, group=UPLOAD_RATE_GROUP, key=_rate_key,
+                          rate=settings.REGISTRY_UPLOAD_RATE, method="POST", increment=True)
+
+
 def submit(request):
     """A new person."""
     return _submission_form(request, kind=Submission.Kind.NEW, person=None)
@@ -84,14 +92,20 @@ def _submission_form(request, *, kind: str, person: Person | None):
     notice = ""
     status = 200
     if post is not None:
-        _keep_photos(request, upload_key)
+        if request.POST.get("website"):
+            # The hidden field was filled in: an automated sender. Say nothing useful, and
+            # decode none of what it sent.
+            return render(request, "registry/submit_thanks.html", {"submission": None})
+        if request.FILES and _uploads_limited(request):
+            request._failed_photos = [_("Too many photographs have come from your connection "
+                                        "in a short time; please send them again in an "
+                                        "hour. Nothing else you typed is lost.")]
+        else:
+            _keep_photos(request, upload_key)
         forms_valid = all([person_form.is_valid(), submitter_form.is_valid(),
                            photo_formset.is_valid(),
                            *(formset.is_valid() for formset in formsets.values())])
         photo_errors = bool(request._failed_photos)
-        if request.POST.get("website"):
-            # The hidden field was filled in: an automated sender. Say nothing useful.
-            return render(request, "registry/submit_thanks.html", {"submission": None})
         if forms_valid and not photo_errors and _limited(request):
             notice = _("Too many submissions have come from your connection in a short "
                        "time. Nothing you typed is lost: please try again in an hour.")

@@ -210,3 +210,21 @@ def test_a_hand_made_photo_count_is_refused_politely_not_a_server_error(client):
     response = client.post("/submit/", {"photos-TOTAL_FORMS": "many", "surname": "Ким"})
 
     assert response.status_code in (200, 400)
+
+
+def test_photographs_are_rate_limited_even_in_forms_never_sent(client, settings):
+    settings.REGISTRY_UPLOAD_RATE = "2/h"
+    incomplete = {"surname": ""}  # the form comes back with an error each time
+    for _ in range(2):
+        client.post("/submit/", form_data(**incomplete, **{"photos-0-image": jpeg()}))
+    response = client.post("/submit/", form_data(**incomplete, **{"photos-0-image": jpeg()}))
+
+    assert "Too many photographs" in response.content.decode()
+    assert SubmissionPhoto.objects.count() == 2
+
+
+def test_a_honeypot_post_decodes_none_of_its_files(client):
+    client.post("/submit/", form_data(website="http://spam.example",
+                                      **{"photos-0-image": jpeg()}))
+
+    assert not SubmissionPhoto.objects.exists()
