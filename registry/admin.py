@@ -5,7 +5,9 @@ services in ``registry/moderation.py`` (which record who, when and why), never b
 a field. Every other change is kept as a revision (the "History" button on each record).
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -14,6 +16,7 @@ from registry.admin_moderation import (
     PersonModerationMixin,
     PhotoModerationMixin,
 )
+from registry.images import ImageRejected, clean_upload
 from registry.models import (
     Camp,
     Citation,
@@ -44,8 +47,38 @@ class RepressionEventInline(admin.StackedInline):
               ("authority", "article"), ("sentence", "term_years"), "notes")
 
 
+class CheckedPhotoForm(forms.ModelForm):
+    """A photograph a moderator uploads passes the same checks and re-encoding as one a
+    family sends (registry/images.py): no EXIF or GPS, a thumbnail, nothing but pixels."""
+
+    class Meta:
+        model = Photo
+        fields = ("person", "image", "caption", "year", "credit", "position")
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if not isinstance(image, UploadedFile):
+            return image  # unchanged
+        try:
+            checked = clean_upload(image)
+        except ImageRejected as error:
+            raise forms.ValidationError(error.message) from error
+        self.thumbnail = checked.thumbnail
+        return checked.image
+
+    def save(self, commit=True):
+        photo = super().save(commit=False)
+        if getattr(self, "thumbnail", None):
+            photo.thumbnail = self.thumbnail
+        if commit:
+            photo.save()
+            self._save_m2m()
+        return photo
+
+
 class PhotoInline(admin.TabularInline):
     model = Photo
+    form = CheckedPhotoForm
     extra = 0
     fields = ("image", "caption", "year", "credit", "position", "status")
     readonly_fields = ("status",)
@@ -166,6 +199,7 @@ class RepressionEventAdmin(SimpleHistoryAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, SimpleHistoryAdmin):
+    form = CheckedPhotoForm
     list_display = ("__str__", "person", "status", "year")
     list_filter = ("status",)
     search_fields = ("caption", "person__surname")

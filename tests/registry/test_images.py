@@ -101,3 +101,24 @@ def test_files_over_15_mb_are_refused(settings):
     settings.REGISTRY_PHOTO_MAX_BYTES = 1000
     with pytest.raises(ImageRejected, match="15 MB"):
         clean_upload(upload(jpeg_bytes((200, 200))))
+
+
+@pytest.mark.django_db
+def test_a_moderators_upload_is_checked_and_cleaned_like_a_familys():
+    from registry.admin import CheckedPhotoForm
+    from tests.factories import PublishedPersonFactory
+
+    person = PublishedPersonFactory()
+    data = {"person": person.pk, "caption": "1936", "position": 0, "status": "pending"}
+    svg = upload(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+                 name="photo.jpg")
+    refused = CheckedPhotoForm(data, {"image": svg})
+    assert not refused.is_valid() and "image" in refused.errors
+
+    form = CheckedPhotoForm(data, {"image": upload(jpeg_bytes(exif=gps_exif()))})
+    assert form.is_valid(), form.errors
+    photo = form.save()
+
+    with Image.open(photo.image.open("rb")) as stored:
+        assert not stored.getexif()
+    assert photo.thumbnail
