@@ -9,11 +9,13 @@ from registry.dates import DatePoint, PartialDate, Qualifier
 register = template.Library()
 
 
-def _point(point: DatePoint) -> str:
+def _point(point: DatePoint, *, after_preposition: bool = False) -> str:
     if point.day is not None:
         return dateformat.format(point.first_day, "j E Y")  # 29 October 1937 / 29 октября 1937
     if point.month is not None:
-        return dateformat.format(point.first_day, "F Y")
+        # A month alone is "Октябрь 1937", but "около/до/после октября 1937": Django's "E"
+        # is the month as a date's part (genitive in Russian, the same word in English).
+        return dateformat.format(point.first_day, "E Y" if after_preposition else "F Y")
     return str(point.year)
 
 
@@ -23,13 +25,14 @@ def partial_date(value: PartialDate | None) -> str:
     if value is None:
         return ""
     start = _point(value.start)
+    qualified = _point(value.start, after_preposition=True)
     match value.qualifier:
         case Qualifier.ABOUT:
-            return _("about %(date)s") % {"date": start}
+            return _("about %(date)s") % {"date": qualified}
         case Qualifier.BEFORE:
-            return _("before %(date)s") % {"date": start}
+            return _("before %(date)s") % {"date": qualified}
         case Qualifier.AFTER:
-            return _("after %(date)s") % {"date": start}
+            return _("after %(date)s") % {"date": qualified}
         case Qualifier.BETWEEN:
             return _("between %(start)s and %(end)s") % {"start": start,
                                                           "end": _point(value.end)}

@@ -297,3 +297,20 @@ def test_search_counts_people_in_russian(client, count, heading):
         PublishedPersonFactory(surname=f"Сейфуллин{number:02d}")
     page = client.get("/search/", {"q": "Сейфуллин"}, HTTP_ACCEPT_LANGUAGE="ru")
     assert f">{heading}</h2>" in page.content.decode()
+
+
+@pytest.mark.parametrize(("typed", "english", "russian"), [
+    ("около 10.1900", "about October 1900", "около октября 1900"),
+    ("до 3.1938", "before March 1938", "до марта 1938"),
+    ("10.1937", "October 1937", "Октябрь 1937"),
+])
+def test_a_month_after_a_qualifier_reads_as_russian_is_spoken(typed, english, russian):
+    from django.utils import translation
+
+    from registry.dates import parse
+    from registry.templatetags.registry import partial_date
+
+    with translation.override("en"):
+        assert partial_date(parse(typed)) == english
+    with translation.override("ru"):
+        assert partial_date(parse(typed)) == russian
