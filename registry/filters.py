@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
+from registry.names import place_key
 from registry.search import search_people
 
 FACET_SECONDS = 600
@@ -243,22 +244,18 @@ def executed_on_day(month: int | None, day: int | None) -> Q:
     return condition
 
 
-def _fold_place_name(name: str) -> str:
-    return " ".join(name.casefold().replace("ё", "е").split())
-
-
 def places_named(name: str) -> list[int]:
     """Ids of the places called ``name`` now or ever, in any script, and the places within
     them (two levels: a region's districts and their towns).
 
     Compared in Python with ``casefold`` because SQLite's LIKE folds only ASCII letters,
     and the places table is small (thousands of rows, not millions)."""
-    wanted = _fold_place_name(name)
+    wanted = place_key(name)
     if not wanted:
         return []
     names = [*Place.objects.values_list("pk", "name"),
              *PlaceName.objects.values_list("place_id", "name")]
-    found = {pk for pk, other in names if _fold_place_name(other) == wanted}
+    found = {pk for pk, other in names if place_key(other) == wanted}
     level = set(found)
     for _depth in range(2):
         level = set(Place.objects.filter(parent__in=level).values_list("pk", flat=True)) - found

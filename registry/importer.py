@@ -37,6 +37,7 @@ from registry.models import (
     RepressionEvent,
     Source,
 )
+from registry.names import place_key
 from registry.search_index import (
     key_rows,
     listing,
@@ -656,10 +657,6 @@ def _existing_events(people: list[Person]) -> dict[tuple, RepressionEvent]:
 
 # --- matching names of places and camps --------------------------------------------------
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split())
-
-
 class _PlaceIndex:
     """Finds a Place by any of its names; loaded once per import (places are few)."""
 
@@ -675,12 +672,12 @@ class _PlaceIndex:
         if self._by_name is None:
             self._by_name = {}
             for pk, name in Place.objects.values_list("pk", "name"):
-                self._by_name.setdefault(_fold(name), pk)
+                self._by_name.setdefault(place_key(name), pk)
             for pk, name in PlaceName.objects.values_list("place_id", "name"):
-                self._by_name.setdefault(_fold(name), pk)
+                self._by_name.setdefault(place_key(name), pk)
         # "Akmolinsk, Kazakh SSR" -> try the whole text, then its first part.
         for candidate in (text, text.split(",")[0]):
-            pk = self._by_name.get(_fold(candidate))
+            pk = self._by_name.get(place_key(candidate))
             if pk:
                 return pk
         return None
@@ -697,5 +694,5 @@ class _CampIndex:
             self._by_name = {}
             for camp in Camp.objects.all():
                 for name in camp.all_names():
-                    self._by_name.setdefault(_fold(name), camp.pk)
-        return self._by_name.get(_fold(text))
+                    self._by_name.setdefault(place_key(name), camp.pk)
+        return self._by_name.get(place_key(text))

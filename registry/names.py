@@ -29,8 +29,8 @@ import iuliia
 
 from registry.daitch_mokotoff import daitch_mokotoff
 
-__all__ = ["TokenKeys", "daitch_mokotoff", "fold", "normalise", "search_keys", "stem",
-           "transliterate", "words"]
+__all__ = ["TokenKeys", "daitch_mokotoff", "fold", "normalise", "place_key", "search_keys",
+           "stem", "transliterate", "words"]
 
 # Letters iuliia's Russian schemas leave untouched. Kazakh first (ә ғ қ ң ө ұ ү һ і),
 # then Ukrainian (є ї ґ, and і shared with Kazakh) and Belarusian (ў).
@@ -106,6 +106,12 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = INNER_MARKS.sub("", text)
     return " ".join(text.split())
+
+
+def place_key(text: str) -> str:
+    """How a place or camp name is compared: case, ё/е and spacing folded, nothing else
+    (Акмолинск and Akmolinsk are different names of one place, listed as such)."""
+    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 def words(text: str) -> list[str]:
