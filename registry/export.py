@@ -48,13 +48,11 @@ def person_columns(person: Person) -> dict[str, str]:
         "patronymic": person.patronymic, "maiden_name": person.maiden_name,
         "name_variants": f"{VARIANT_SEPARATOR} ".join(str(v) for v in person.variants.all()),
         "sex": person.sex, "birth_date": _date(person.birth_date),
-        "birth_place": person.birth_place_name or (person.birth_place.name
-                                                   if person.birth_place else ""),
+        "birth_place": as_written(person.birth_place_name, person.birth_place),
         "nationality": person.nationality, "occupation": person.occupation,
         "residence": person.residence,
         "death_date": _date(person.death_date),
-        "death_place": person.death_place_name or (person.death_place.name
-                                                   if person.death_place else ""),
+        "death_place": as_written(person.death_place_name, person.death_place),
         "fate": person.fate, "biography": person.biography,
     }
     if arrest:
@@ -63,13 +61,17 @@ def person_columns(person: Person) -> dict[str, str]:
         values.update(sentence_date=_date(sentence.date), authority=sentence.authority,
                       article=sentence.article, sentence=sentence.sentence)
     if imprisonment:
-        values["camp"] = imprisonment.camp_name or (imprisonment.camp.name
-                                                    if imprisonment.camp else "")
+        values["camp"] = as_written(imprisonment.camp_name, imprisonment.camp)
     if rehabilitation:
         values["rehabilitation_date"] = _date(rehabilitation.date)
     if citation:
         values.update(source=citation.source.title, source_detail=citation.detail)
     return values
+
+
+def as_written(text: str, linked) -> str:
+    """A place or camp as the source wrote it, else the name of the record it is linked to."""
+    return text or (linked.name if linked else "")
 
 
 def _date(value: PartialDate | None) -> str:

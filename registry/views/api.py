@@ -77,14 +77,13 @@ def person_detail(request, pk: int):
     data.update(
         biography=person.biography,
         residence=person.residence,
-        death_place=person.death_place_name or (person.death_place.name
-                                                if person.death_place else ""),
+        death_place=export.as_written(person.death_place_name, person.death_place),
         education=person.education,
         party_membership=person.party_membership,
         events=[{
             "kind": event.kind, "date": _date(event.date),
-            "place": event.place_name or (event.place.name if event.place else ""),
-            "camp": event.camp_name or (event.camp.name if event.camp else ""),
+            "place": export.as_written(event.place_name, event.place),
+            "camp": export.as_written(event.camp_name, event.camp),
             "camp_url": request.build_absolute_uri(event.camp.get_absolute_url())
             if event.camp else None,
             "authority": event.authority, "article": event.article,
@@ -142,8 +141,7 @@ def person_summary(person: Person, request) -> dict:
         "sex": person.sex,
         "birth_date": _date(person.birth_date),
         "death_date": _date(person.death_date),
-        "birth_place": person.birth_place_name or (person.birth_place.name
-                                                   if person.birth_place else ""),
+        "birth_place": export.as_written(person.birth_place_name, person.birth_place),
         "nationality": person.nationality,
         "occupation": person.occupation,
         "fate": person.fate,
