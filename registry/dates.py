@@ -218,6 +218,15 @@ _YEAR_SUFFIX = re.compile(
 _DASHES = re.compile(r"[‐‑‒–—―−]")
 
 
+def whole_years_between(birth: PartialDate | None, death: PartialDate | None) -> int | None:
+    """Age at death in whole years, only when both dates are exact to the day: an age
+    said aloud from "1900" or "about 1900" could be wrong by a year or more."""
+    if birth is None or death is None or not (birth.is_exact_day and death.is_exact_day):
+        return None
+    born, died = birth.start.first_day, death.start.first_day
+    return died.year - born.year - ((died.month, died.day) < (born.month, born.day))
+
+
 def parse(text: str | None) -> PartialDate | None:
     """Parse what a person typed into a ``PartialDate``; empty text gives ``None``.
 

@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from registry.models.fields import (
     AnniversaryField,
@@ -10,6 +9,7 @@ from registry.models.fields import (
     PartialDateLowerField,
     PartialDateUpperField,
 )
+from registry.models.history import HistoricalRecords
 from registry.models.person import Person
 from registry.models.places import Camp, Place
 
@@ -27,7 +27,7 @@ class RepressionEvent(models.Model):
         REHABILITATION = "rehabilitation", _("rehabilitation")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("what happened"), max_length=20, choices=Kind, db_index=True)
+    kind = models.CharField(_("what happened"), max_length=20, choices=Kind)
     date = PartialDateField(_("date"))
     date_lower = PartialDateLowerField(source="date", db_index=True)
     date_upper = PartialDateUpperField(source="date")
@@ -55,12 +55,13 @@ class RepressionEvent(models.Model):
                                 help_text=_("As written, e.g. “10 years ITL”, “VMN” (death)."))
     term_years = models.PositiveSmallIntegerField(_("term in years"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
 
     class Meta:
         verbose_name = _("repression event")
         verbose_name_plural = _("repression events")
         ordering = ["date_lower", "id"]
+        # (kind, date) serves lookups by kind alone as well.
         indexes = [models.Index(fields=["kind", "date_lower"], name="event_kind_date")]
 
     def __str__(self):

@@ -5,8 +5,8 @@ from pathlib import PurePath
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from registry.models.history import HistoricalRecords
 from registry.models.person import Person
 from registry.storage import protected_storage
 
@@ -60,7 +60,7 @@ class Photo(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=MediaStatus,
                               default=MediaStatus.PENDING)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
@@ -81,7 +81,7 @@ class Document(models.Model):
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=20, choices=MediaStatus,
                               default=MediaStatus.PENDING)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
 
     class Meta:
         verbose_name = _("document")

@@ -3,9 +3,10 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from registry import dates
 from registry.models.fields import PartialDateField, PartialDateLowerField, PartialDateUpperField
+from registry.models.history import HistoricalRecords
 from registry.models.places import Place
 
 
@@ -47,7 +48,7 @@ class Person(models.Model):
         UNKNOWN = "unknown", _("unknown")
 
     surname = models.CharField(
-        _("surname"), max_length=150, db_index=True,
+        _("surname"), max_length=150,
         help_text=_("As written in the main source, in any script."),
     )
     given_name = models.CharField(_("given name"), max_length=150, blank=True)
@@ -73,7 +74,7 @@ class Person(models.Model):
         _("place of birth as written"), max_length=300, blank=True,
         help_text=_("Exactly as the source gives it, e.g. “с. Тургай Тургайской обл.”."),
     )
-    nationality = models.CharField(_("nationality"), max_length=100, blank=True, db_index=True)
+    nationality = models.CharField(_("nationality"), max_length=100, blank=True)
     occupation = models.CharField(_("occupation"), max_length=300, blank=True)
     education = models.CharField(_("education"), max_length=200, blank=True)
     party_membership = models.CharField(
@@ -97,8 +98,7 @@ class Person(models.Model):
     )
     death_place_name = models.CharField(_("place of death as written"), max_length=300,
                                         blank=True)
-    fate = models.CharField(_("fate"), max_length=20, choices=Fate, default=Fate.UNKNOWN,
-                            db_index=True)
+    fate = models.CharField(_("fate"), max_length=20, choices=Fate, default=Fate.UNKNOWN)
     biography = models.TextField(_("biography"), blank=True,
                                  help_text=_("Plain text; a blank line starts a new paragraph."))
     external_id = models.CharField(
@@ -130,6 +130,11 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["status", "surname", "given_name"], name="person_status_name"),
             models.Index(fields=["status", "-published_at"], name="person_status_published"),
+            # Plain indexes, not ``db_index``, which on PostgreSQL adds a second,
+            # ``LIKE``-pattern index per text column that no query of the registry uses.
+            models.Index(fields=["surname", "given_name", "patronymic"], name="person_name"),
+            models.Index(fields=["nationality"], name="person_nationality"),
+            models.Index(fields=["fate"], name="person_fate"),
         ]
 
     def __str__(self):
@@ -145,13 +150,7 @@ class Person(models.Model):
     @property
     def age_at_death(self) -> int | None:
         """Whole years, only when both dates are exact enough to say it honestly."""
-        birth, death = self.birth_date, self.death_date
-        if not birth or not death or birth.qualifier != "exact" or death.qualifier != "exact":
-            return None
-        if birth.start.day is None or death.start.day is None:
-            return None
-        born, died = birth.start.first_day, death.start.first_day
-        return died.year - born.year - ((died.month, died.day) < (born.month, born.day))
+        return dates.whole_years_between(self.birth_date, self.death_date)
 
 
 class NameVariant(models.Model):
@@ -173,7 +172,7 @@ class NameVariant(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
     note = models.CharField(_("note"), max_length=300, blank=True,
                             help_text=_("Where this spelling comes from."))
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
 
     class Meta:
         verbose_name = _("name variant")
@@ -202,7 +201,7 @@ class Relationship(models.Model):
     kind = models.CharField(_("relation"), max_length=10, choices=Kind,
                             help_text=_("What the relative is to this person."))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
 
     class Meta:
         verbose_name = _("relationship")

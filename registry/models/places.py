@@ -3,7 +3,8 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from registry.models.history import HistoricalRecords
 
 
 class Place(models.Model):
@@ -48,7 +49,7 @@ class PlaceName(models.Model):
     )
     year_from = models.PositiveSmallIntegerField(_("used from"), null=True, blank=True)
     year_to = models.PositiveSmallIntegerField(_("used until"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("place",))
 
     class Meta:
         verbose_name = _("name of a place")

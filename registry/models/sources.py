@@ -2,9 +2,9 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from registry.models.events import RepressionEvent
+from registry.models.history import HistoricalRecords
 from registry.models.person import Person
 
 
@@ -52,7 +52,7 @@ class Citation(models.Model):
     event = models.ForeignKey(RepressionEvent, verbose_name=_("event"), null=True, blank=True,
                               on_delete=models.CASCADE, related_name="citations")
     detail = models.CharField(_("page or case number"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(indexed=("person",))
 
     class Meta:
         verbose_name = _("citation")

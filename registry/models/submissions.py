@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from registry.models.history import HistoricalRecords
 from registry.models.media import Photo
 from registry.models.person import Person
 from registry.storage import protected_storage

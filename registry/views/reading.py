@@ -23,6 +23,7 @@ from registry import reading
 from registry.export import spreadsheet_safe
 from registry.filters import PersonFilter
 from registry.models import Person
+from registry.pagination import cached_count
 
 # Names on one page of a list (a few portions): the downloads hold the whole list.
 PAGE_NAMES = 500
@@ -120,11 +121,12 @@ def reading_list(request):
     chosen = ReadingList(request.GET)
     if not chosen.is_valid():
         return _invalid(request, chosen)
-    total = chosen.people.count()
+    total = cached_count(chosen.people)
     size = chosen.size(total)
     per_page = size * max(1, PAGE_NAMES // size)
-    page = Paginator(reading.for_reading(chosen.people), per_page).get_page(
-        request.GET.get("page"))
+    paginator = Paginator(reading.for_reading(chosen.people), per_page)
+    paginator.count = total  # the same people, counted once
+    page = paginator.get_page(request.GET.get("page"))
     first = page.start_index() if total else 1
     groups: list[dict] = []
     for offset, person in enumerate(page.object_list):
@@ -148,7 +150,7 @@ def _download(request, kind: str):
     chosen = ReadingList(request.GET)
     if not chosen.is_valid():
         return _invalid(request, chosen)
-    size = chosen.size(chosen.people.count() if chosen.portion_form.cleaned_data.get(
+    size = chosen.size(cached_count(chosen.people) if chosen.portion_form.cleaned_data.get(
         "readers") else 0)
     language = translation.get_language()
     title = chosen.title()
@@ -198,7 +200,7 @@ def reader_card(request):
     chosen = ReadingList(params)
     if not chosen.is_valid():
         return _invalid(request, chosen)
-    total = chosen.people.count()
+    total = cached_count(chosen.people)
     card_url = reverse("registry:reading-card")
     counter = "reading-card:" + reading.selection_key(params)
     if request.method == "POST":
