@@ -21,7 +21,7 @@ from registry.models import (
     RepressionEvent,
 )
 from registry.reference import load_reference_data
-from registry.search_index import key_rows, listing, names_of, remember_spellings
+from registry.search_index import Vocabulary, key_rows, listing, names_of
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -184,7 +184,7 @@ class DemoGenerator:
         self.rng = random.Random(seed)
         self.places = list(Place.objects.filter(kind="settlement"))
         self.camps = list(Camp.objects.all())
-        self.spellings: set[str] = set()  # already in the vocabulary: not sent again
+        self.vocabulary = Vocabulary()  # spellings, stems and sounds of the names
         self.inserters = {model: BulkInserter(model) for model in
                           (Person, NameVariant, RepressionEvent, Relationship, NameKey)}
 
@@ -286,7 +286,7 @@ class DemoGenerator:
         previous_man = None
         for person_id, person in zip(ids, people, strict=True):
             keys += key_rows(person_id, names_of(person["fields"], person["variants"]),
-                             **listing(person["fields"]))
+                             **listing(person["fields"]), vocabulary=self.vocabulary)
             events += [{"person_id": person_id, **event, "date": parse(event["date"])}
                        for event in person["events"]]
             variants += [{"person_id": person_id, **variant} for variant in person["variants"]]
@@ -300,9 +300,7 @@ class DemoGenerator:
         for model, rows in ((RepressionEvent, events), (NameVariant, variants),
                             (Relationship, relationships), (NameKey, keys)):
             self.inserters[model].insert(rows, change_reason=reason)
-        spellings = {row["key"] for row in keys if row["kind"] == NameKey.Kind.FOLDED}
-        remember_spellings(spellings - self.spellings)
-        self.spellings |= spellings
+        self.vocabulary.write()
         return len(ids)
 
 

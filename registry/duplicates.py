@@ -1,6 +1,6 @@
 """Records already in the registry that a submission may describe again.
 
-A candidate shares a folded surname key (or its form of the other sex: Ivanova, Ivanov)
+A candidate shares a folded surname spelling (or its form of the other sex: Ivanova, Ivanov)
 and a folded given-name key with the proposed name, and a birth year that could be the
 same; candidates are ranked by how much more agrees. The keys are the stored ``NameKey``
 rows the search uses, so Cyrillic and Latin spellings of one name meet.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from registry import dates
 from registry.models import NameKey, Person
 from registry.names import fold, search_keys
+from registry.search import spellings_with_stem
 
 # "About 1900" in one record and 1902 in another may be the same man.
 BIRTH_YEAR_SLACK = 2
@@ -25,32 +26,34 @@ class Candidate:
     reasons: list[str]
 
 
-def _keys(name: str, *, with_stems: bool) -> set[str]:
-    keys = set()
+def _keys(name: str, *, other_sex: bool) -> set[str]:
+    """The folded spellings of ``name``, and with ``other_sex`` the spellings of the
+    vocabulary that differ from them by a suffix of sex (Ivanova for Ivanov)."""
+    keys, stems = set(), set()
     for token in search_keys(name or ""):
         keys |= token.foldings
-        if with_stems:
-            keys |= token.stems
+        stems |= token.stems
+    if other_sex and keys:
+        keys |= set(spellings_with_stem(stems))
     return keys
 
 
-def _people_with(keys: set[str], kinds: list[str]):
-    return NameKey.objects.filter(key__in=keys, kind__in=kinds).values("person_id")
+def _people_with(keys: set[str]):
+    return NameKey.objects.filter(key__in=keys).values("person_id")
 
 
 def find_duplicates(*, surname: str, given_name: str = "", patronymic: str = "",
                     birth_date: str | dates.PartialDate | None = None, exclude=(),
                     limit: int = 10) -> list[Candidate]:
     """Ranked possible duplicates of a proposed person (best first)."""
-    surname_keys = _keys(surname, with_stems=True)
+    surname_keys = _keys(surname, other_sex=True)
     if not surname_keys:
         return []
-    folded, stem = NameKey.Kind.FOLDED, NameKey.Kind.STEM
     people = Person.objects.exclude(status=Person.Status.MERGED).filter(
-        pk__in=_people_with(surname_keys, [folded, stem]))
-    given_keys = _keys(given_name, with_stems=False)
+        pk__in=_people_with(surname_keys))
+    given_keys = _keys(given_name, other_sex=False)
     if given_keys:
-        people = people.filter(pk__in=_people_with(given_keys, [folded]))
+        people = people.filter(pk__in=_people_with(given_keys))
     if exclude:
         people = people.exclude(pk__in=list(exclude))
     born = dates.parse(birth_date) if isinstance(birth_date, str) else birth_date

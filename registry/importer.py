@@ -39,11 +39,11 @@ from registry.models import (
 )
 from registry.names import place_key
 from registry.search_index import (
+    Vocabulary,
     key_rows,
     listing,
     names_of,
     reindex_people,
-    remember_spellings,
 )
 
 COLUMNS = (
@@ -158,7 +158,7 @@ class RecordImporter:
             (Citation, self._citation_rows),
             (NameKey, self._name_key_rows),
         ]
-        self._spellings: set[str] = set()  # already in the search vocabulary
+        self._vocabulary = Vocabulary()  # spellings, stems and sounds of the names
         self._inserters = {model: BulkInserter(model)
                            for model in (Person, *(model for model, _ in self._parts))}
         self._parser: _RowParser | None = None
@@ -356,7 +356,8 @@ class RecordImporter:
         variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
         return key_rows(person_id, names_of(values, variants),
-                        **listing({**values, "status": self.status}))
+                        **listing({**values, "status": self.status}),
+                        vocabulary=self._vocabulary)
 
     def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""
@@ -368,9 +369,7 @@ class RecordImporter:
         touched_people = self._write_parts_of_existing(updated_rows, parts)
         for model, rows in parts.items():
             self._inserters[model].insert(rows, change_reason=self.change_reason)
-        spellings = {row["key"] for row in parts[NameKey] if row["kind"] == NameKey.Kind.FOLDED}
-        remember_spellings(spellings - self._spellings)
-        self._spellings |= spellings
+        self._vocabulary.write()
         return touched_people
 
     def _write_parts_of_existing(self, updated_rows: list[ParsedRow], parts: dict) -> set[int]:

@@ -24,6 +24,7 @@ behind its person could make a count one too high, never show an unpublished nam
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
@@ -44,7 +45,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
-from registry.models import NameKey, NameSpelling, Person, RepressionEvent
+from registry.models import NameKey, NameSound, NameSpelling, Person, RepressionEvent
 from registry.names import TokenKeys, search_keys
 
 MAX_WORDS = 5
@@ -223,26 +224,35 @@ def _word_condition(word: TokenKeys, relation: str) -> tuple[Q, Case]:
 
 
 def _fallbacks(word: TokenKeys):
-    """Functions (field prefix -> [(condition, score)]), from the most exact reading."""
+    """Functions (field prefix -> [(condition, score)]), from the most exact reading.
+
+    Every reading ends as a set of folded spellings matched exactly: the other sex's form
+    and the sound are looked up in the vocabulary of spellings first (a few rows), so the
+    keys of people hold spellings only.
+    """
+    vocabulary: dict[str, list[str]] = {}
+
+    def looked_up(name, find):  # each lookup once per word, whatever the field prefix
+        if name not in vocabulary:
+            vocabulary[name] = find()
+        return vocabulary[name]
+
     def spelled(prefix):
-        return [
-            (_key(prefix, NameKey.Kind.FOLDED, key__in=sorted(word.foldings)), SCORE_EXACT),
-            (_key(prefix, NameKey.Kind.STEM, key__in=sorted(word.stems - word.foldings)),
-             SCORE_STEM),
-        ]
+        other_forms = looked_up("stem", lambda: spellings_with_stem(word.stems - word.foldings))
+        return [(_key(prefix, key__in=sorted(word.foldings)), SCORE_EXACT),
+                (_key(prefix, key__in=other_forms), SCORE_STEM)]
 
     def started_or_sounded(prefix):
         starts = [(_starts_with(prefix, folded), SCORE_PREFIX)
                   for folded in sorted(word.foldings) if len(folded) >= MIN_PREFIX]
-        return [*starts, (_key(prefix, NameKey.Kind.PHONETIC, key__in=sorted(word.phonetic)),
-                          SCORE_PHONETIC)]
-
-    similar = []
+        sounding = looked_up("sound", lambda: spellings_sounding(word.phonetic))
+        return [*starts, (_key(prefix, key__in=sounding), SCORE_PHONETIC)]
 
     def mistyped(prefix):
-        if not similar:
-            similar.extend(similar_spellings(word.folded) or [""])
-        return [(_key(prefix, NameKey.Kind.FOLDED, key__in=similar), SCORE_TYPO)]
+        # [""] rather than nothing: a condition that can match nobody, which a filtered
+        # relation accepts (an empty IN has no SQL).
+        similar = looked_up("typo", lambda: similar_spellings(word.folded) or [""])
+        return [(_key(prefix, key__in=similar), SCORE_TYPO)]
 
     yield spelled
     yield started_or_sounded
@@ -254,16 +264,34 @@ def _any(tiers: list[tuple[Q, int]]) -> Q:
     return reduce(lambda a, b: a | b, (condition for condition, _ in tiers))
 
 
-def _key(prefix: str, kind: str, **lookups) -> Q:
-    return Q(**{f"{prefix}kind": kind}, **{f"{prefix}{name}": v for name, v in lookups.items()})
+def _key(prefix: str, **lookups) -> Q:
+    return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
 
 def _starts_with(prefix: str, folded: str) -> Q:
     """Keys starting with ``folded``, in a form each database can answer from an index."""
     if connection.vendor == "postgresql":  # LIKE 'x%' on the varchar_pattern_ops index
-        return _key(prefix, NameKey.Kind.FOLDED, key__startswith=folded)
+        return _key(prefix, key__startswith=folded)
     # SQLite's LIKE ignores the index; a range over the binary-ordered keys does not.
-    return _key(prefix, NameKey.Kind.FOLDED, key__gte=folded, key__lt=folded + "{")
+    return _key(prefix, key__gte=folded, key__lt=folded + "{")
+
+
+def spellings_with_stem(stems: Iterable[str]) -> list[str]:
+    """Spellings of the vocabulary that are ``stems`` with a suffix of sex (ivan: Ivanov,
+    Ivanova)."""
+    stems = sorted(stems)
+    if not stems:
+        return []
+    return sorted(NameSpelling.objects.filter(stem__in=stems).values_list("key", flat=True))
+
+
+def spellings_sounding(codes: Iterable[str]) -> list[str]:
+    """Spellings of the vocabulary with one of these Daitch–Mokotoff ``codes``."""
+    codes = sorted(codes)
+    if not codes:
+        return []
+    return sorted(set(NameSound.objects.filter(code__in=codes)
+                      .values_list("spelling", flat=True)))
 
 
 def similar_spellings(folded: str, limit: int = TYPO_SPELLINGS) -> list[str]:
@@ -281,11 +309,11 @@ def nearest_names(people: QuerySet[Person], query: str | ParsedQuery, limit: int
     suggestions: list[str] = []
     for word in parsed.words:
         if trigram_available():
-            spellings = Q(key__in=similar_spellings(word.folded) or [""])
+            spellings = Q(key__in=similar_spellings(word.folded))
         else:  # no similarity on SQLite: names that begin the same way
             spellings = Q(key__startswith=word.folded[:2])
-        surnames = (people.filter(name_keys__in=NameKey.objects.filter(
-            spellings, kind=NameKey.Kind.FOLDED)).order_by("surname")
+        surnames = (people.filter(name_keys__in=NameKey.objects.filter(spellings))
+                    .order_by("surname")
             .values_list("surname", flat=True).distinct())
         for surname in surnames[:limit]:
             if surname not in suggestions:

@@ -13,29 +13,64 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from registry.models import NameKey, NameSpelling, NameVariant, Person
-from registry.names import search_keys
+from registry.models import NameKey, NameSound, NameSpelling, NameVariant, Person
+from registry.names import TokenKeys, search_keys, stem
 
 NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name")
 VARIANT_FIELDS = ("surname", "given_name", "patronymic")
 
 
-def name_keys(names: Iterable[str]) -> set[tuple[str, str]]:
-    """(kind, key) pairs for every word of ``names``.
-
-    A stem is stored only where a suffix of sex was actually removed, so Ivanov finds
-    Ivanova by its stem but not every man whose given name is Ivan.
-    """
+def folded_keys(names: Iterable[str], vocabulary: Vocabulary | None = None) -> set[str]:
+    """Every folded spelling of every word of ``names``; each word's readings go into
+    ``vocabulary`` when one is given."""
     keys = set()
     for name in names:
         if not name:
             continue
         for token in search_keys(name):
-            keys.update((NameKey.Kind.FOLDED, folded) for folded in token.foldings)
-            keys.update((NameKey.Kind.STEM, stem) for stem in token.stems
-                        if stem not in token.foldings)
-            keys.update((NameKey.Kind.PHONETIC, code) for code in token.phonetic)
+            keys |= token.foldings
+            if vocabulary is not None:
+                vocabulary.add(token)
     return keys
+
+
+class Vocabulary:
+    """Spellings, their stems and their sounds met while keying names, written in bulk.
+
+    Remembers what it has written, so a long import sends each spelling once.
+    """
+
+    def __init__(self):
+        self._seen_words: set[TokenKeys] = set()
+        self._known_spellings: set[str] = set()
+        self._known_sounds: set[tuple[str, str]] = set()
+        self._spellings: dict[str, str] = {}
+        self._sounds: set[tuple[str, str]] = set()
+
+    def add(self, token: TokenKeys) -> None:
+        if token in self._seen_words:  # word_keys memoises tokens: most are repeats
+            return
+        self._seen_words.add(token)
+        for folded in token.foldings:
+            if folded not in self._known_spellings:
+                self._known_spellings.add(folded)
+                # Only where a suffix of sex was actually removed, so Ivanov finds
+                # Ivanova but not every man whose given name is Ivan.
+                stem_of = stem(folded)
+                self._spellings[folded] = "" if stem_of == folded else stem_of
+            for code in token.phonetic:
+                if (code, folded) not in self._known_sounds:
+                    self._known_sounds.add((code, folded))
+                    self._sounds.add((code, folded))
+
+    def write(self) -> None:
+        NameSpelling.objects.bulk_create(
+            [NameSpelling(key=key, stem=stem_of) for key, stem_of in self._spellings.items()],
+            ignore_conflicts=True, batch_size=2000)
+        NameSound.objects.bulk_create(
+            [NameSound(code=code, spelling=spelling) for code, spelling in sorted(self._sounds)],
+            ignore_conflicts=True, batch_size=2000)
+        self._spellings, self._sounds = {}, set()
 
 
 def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
@@ -47,12 +82,12 @@ def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
             yield variant.get(field) or ""
 
 
-def key_rows(person_id: int, names: Iterable[str], *, published: bool,
-             sort_name: str) -> list[dict]:
-    """Rows for ``BulkInserter(NameKey)``: one per distinct key of the person."""
-    return [{"person_id": person_id, "kind": kind, "key": key, "published": published,
+def key_rows(person_id: int, names: Iterable[str], *, published: bool, sort_name: str,
+             vocabulary: Vocabulary | None = None) -> list[dict]:
+    """Rows for ``BulkInserter(NameKey)``: one per distinct spelling of the person's names."""
+    return [{"person_id": person_id, "key": key, "published": published,
              "sort_name": sort_name}
-            for kind, key in sorted(name_keys(names))]
+            for key in sorted(folded_keys(names, vocabulary))]
 
 
 def listing(fields: dict) -> dict:
@@ -78,18 +113,13 @@ def reindex_people(person_ids: Iterable[int]) -> int:
             "person_id", *VARIANT_FIELDS):
         variants.setdefault(variant["person_id"], []).append(variant)
     NameKey.objects.filter(person_id__in=person_ids).delete()
+    vocabulary = Vocabulary()
     rows = [NameKey(**row) for person in people
             for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])),
-                                **listing(person))]
+                                **listing(person), vocabulary=vocabulary)]
     NameKey.objects.bulk_create(rows, batch_size=2000)
-    remember_spellings(row.key for row in rows if row.kind == NameKey.Kind.FOLDED)
+    vocabulary.write()
     return len(rows)
-
-
-def remember_spellings(spellings: Iterable[str]) -> None:
-    """Add folded spellings to the vocabulary the typo search looks in."""
-    NameSpelling.objects.bulk_create([NameSpelling(key=key) for key in set(spellings)],
-                                     ignore_conflicts=True, batch_size=2000)
 
 
 # People whose deletion is under way: their variants' post_delete must not write keys

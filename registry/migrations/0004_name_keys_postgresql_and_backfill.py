@@ -26,7 +26,9 @@ def drop_indexes(apps, schema_editor):
 
 
 def backfill(apps, schema_editor):
-    from registry.search_index import NAME_FIELDS, VARIANT_FIELDS, name_keys, names_of
+    # Folded spellings only: since 0009 a stem or a sound is the vocabulary's, not a
+    # person's (this backfill used to write those keys too; 0009 removes them).
+    from registry.search_index import NAME_FIELDS, VARIANT_FIELDS, folded_keys, names_of
 
     Person = apps.get_model("registry", "Person")
     NameVariant = apps.get_model("registry", "NameVariant")
@@ -39,8 +41,8 @@ def backfill(apps, schema_editor):
         for variant in NameVariant.objects.filter(
                 person_id__in=[p["pk"] for p in chunk]).values("person_id", *VARIANT_FIELDS):
             variants.setdefault(variant["person_id"], []).append(variant)
-        batch = [NameKey(person_id=person["pk"], kind=kind, key=key) for person in chunk
-                 for kind, key in name_keys(names_of(person, variants.get(person["pk"], [])))]
+        batch = [NameKey(person_id=person["pk"], kind="f", key=key) for person in chunk
+                 for key in folded_keys(names_of(person, variants.get(person["pk"], [])))]
         NameKey.objects.bulk_create(batch, batch_size=2000)
 
 

@@ -4,12 +4,12 @@ from registry.models.events import RepressionEvent
 from registry.models.media import Document, MediaStatus, Photo
 from registry.models.person import NameVariant, Person, Relationship
 from registry.models.places import Camp, Place, PlaceName
-from registry.models.search import NameKey, NameSpelling
+from registry.models.search import NameKey, NameSound, NameSpelling
 from registry.models.sources import Citation, Source
 from registry.models.submissions import ModerationLog, Submission, SubmissionPhoto
 
 __all__ = [
-    "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSpelling", "NameVariant",
-    "Person", "Photo", "Place", "PlaceName", "Relationship", "RepressionEvent", "Source",
-    "ModerationLog", "Submission", "SubmissionPhoto",
+    "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSound", "NameSpelling",
+    "NameVariant", "Person", "Photo", "Place", "PlaceName", "Relationship", "RepressionEvent",
+    "Source", "ModerationLog", "Submission", "SubmissionPhoto",
 ]

@@ -7,11 +7,14 @@ from registry.models.person import Person
 
 
 class NameKey(models.Model):
-    """One key of one word of a person's name or name variant.
+    """One folded spelling of one word of a person's name or name variant.
 
     Derived data: made from the names by ``registry.search_index`` whenever a person or a
     variant is saved, an import or the demo writes people, or ``rebuild_name_keys`` runs.
-    It has no history of its own; the names it comes from do.
+    It has no history of its own; the names it comes from do. The other readings of a word
+    (its stem without a suffix of sex, its Daitch–Mokotoff codes) belong to the spelling,
+    not to the person, and live once in the vocabulary (``NameSpelling``, ``NameSound``):
+    a search turns them into spellings first, then finds people by spelling here.
 
     ``published`` and ``sort_name`` copy the person's status and name so that a visitor's
     search ranks, orders and counts from one index of the keys alone, without reading a
@@ -19,13 +22,7 @@ class NameKey(models.Model):
     which is why a status changes only through ``save()`` (registry/moderation.py).
     """
 
-    class Kind(models.TextChoices):
-        FOLDED = "f", _("folded spelling")
-        STEM = "s", _("without a suffix of sex")
-        PHONETIC = "p", _("Daitch–Mokotoff code")
-
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
-    kind = models.CharField(_("kind"), max_length=1, choices=Kind)
     key = models.CharField(_("key"), max_length=150)
     published = models.BooleanField(_("person published"), default=False)
     sort_name = models.CharField(_("sort name"), max_length=460, blank=True)
@@ -34,29 +31,56 @@ class NameKey(models.Model):
         verbose_name = _("name search key")
         verbose_name_plural = _("name search keys")
         indexes = [
-            models.Index(fields=["key", "kind", "person"], name="namekey_lookup"),
+            models.Index(fields=["key", "person"], name="namekey_key_person"),
             # Visitors' searches: index-only ranking of published people, in name order.
-            models.Index(fields=["key", "kind", "person", "sort_name"],
-                         condition=models.Q(published=True), name="namekey_published"),
+            models.Index(fields=["key", "person", "sort_name"],
+                         condition=models.Q(published=True), name="namekey_published_key"),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.key}"
+        return self.key
 
 
 class NameSpelling(models.Model):
     """Every folded spelling some name in the registry has: the vocabulary of names.
 
     A typo is looked up here first, by trigram similarity over a few thousand distinct
-    spellings rather than over the millions of keys; the spellings found are then matched
+    spellings rather than over the millions of keys; so is the other sex's form, by the
+    ``stem`` (Ivanova and Ivanov share ``ivan``). The spellings found are then matched
     exactly. Spellings are only added (a spelling no longer used matches nobody).
     """
 
     key = models.CharField(_("spelling"), max_length=150, unique=True)
+    stem = models.CharField(
+        _("stem"), max_length=150, blank=True,
+        help_text=_("The spelling without its suffix of sex (-ov, -ova, -uly…); blank when "
+                    "it has none."))
 
     class Meta:
         verbose_name = _("name spelling")
         verbose_name_plural = _("name spellings")
+        indexes = [models.Index(fields=["stem"], name="namespelling_stem",
+                                condition=~models.Q(stem=""))]
 
     def __str__(self):
         return self.key
+
+
+class NameSound(models.Model):
+    """A Daitch–Mokotoff code of a spelling: how the names written that way sound.
+
+    Codes are made from a word as written as well as from its folded spelling (``sz``,
+    ``cz`` and ``w`` sound alike across languages), so one spelling may have several.
+    """
+
+    code = models.CharField(_("Daitch–Mokotoff code"), max_length=6)
+    spelling = models.CharField(_("spelling"), max_length=150)
+
+    class Meta:
+        verbose_name = _("name sound")
+        verbose_name_plural = _("name sounds")
+        constraints = [models.UniqueConstraint(fields=["code", "spelling"],
+                                               name="namesound_code_spelling")]
+
+    def __str__(self):
+        return f"{self.code}: {self.spelling}"

@@ -352,6 +352,8 @@ def test_imported_people_are_found_by_any_spelling_and_their_corrections_too():
                 "kz-7,Дулатов,Мыржакып,Dulatow Myrzhakyp\n")
     RecordImporter(status="published", source_title="").run(io.BytesIO(csv_text.encode()))
     assert [p.external_id for p in found("Dulatuly Mirjaqip")] == ["kz-7"]
+    assert [p.external_id for p in found("Dulatova")] == ["kz-7"]  # the other sex's form
+    assert [p.external_id for p in found("Doulatow")] == ["kz-7"]  # by sound
     assert found("Seitov") == []
 
     corrected = "external_id,surname\nkz-7,Сеитов\n"
