@@ -173,15 +173,15 @@ def ranked_people(query: str | ParsedQuery,
            f"GROUP BY person_id, sort_name HAVING "
            + " AND ".join(f"MAX({word}) > 0" for word in words))
     if parsed.years:
-        # The year is checked on the people who match every word (a few), not on every key
-        # of every word (thousands for a common given name).
-        candidates = Person.objects.filter(
-            pk__in=RawSQL(f"SELECT person_id FROM ({sql}) matching", params))
+        # The year is checked on the people who match every word (a few), one EXISTS per
+        # grouped person after the words' conditions, not on every key of every word
+        # (thousands for a common given name).
+        lived = Person.objects.filter(pk=RawSQL("matches.person_id", []))
         for year in parsed.years:
-            candidates = candidates.filter(lived_in_year(year))
-        candidates_sql, candidates_params = candidates.values("pk").query.sql_with_params()
-        sql += f" AND person_id IN ({candidates_sql})"
-        params = [*params, *candidates_params]
+            lived = lived.filter(lived_in_year(year))
+        lived_sql, lived_params = lived.values("pk").query.sql_with_params()
+        sql += f" AND EXISTS ({lived_sql})"
+        params = [*params, *lived_params]
     return Ranking(sql, params)
 
 
@@ -238,7 +238,9 @@ def _fallbacks(word: TokenKeys):
         return vocabulary[name]
 
     def spelled(prefix):
-        other_forms = looked_up("stem", lambda: spellings_with_stem(word.stems - word.foldings))
+        other_forms = looked_up("stem", lambda: [
+            spelling for spelling in spellings_with_stem(word.stems - word.foldings)
+            if spelling not in word.foldings])  # those are the exact reading
         return [(_key(prefix, key__in=sorted(word.foldings)), SCORE_EXACT),
                 (_key(prefix, key__in=other_forms), SCORE_STEM)]
 
