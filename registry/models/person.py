@@ -126,15 +126,21 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        ordering = ["surname", "given_name", "patronymic"]
+        # The id last: people of the same name keep one order from page to page.
+        ordering = ["surname", "given_name", "patronymic", "id"]
         indexes = [
             models.Index(fields=["status", "surname", "given_name"], name="person_status_name"),
             models.Index(fields=["status", "-published_at"], name="person_status_published"),
             # Plain indexes, not ``db_index``, which on PostgreSQL adds a second,
             # ``LIKE``-pattern index per text column that no query of the registry uses.
             models.Index(fields=["surname", "given_name", "patronymic"], name="person_name"),
-            models.Index(fields=["nationality"], name="person_nationality"),
-            models.Index(fields=["fate"], name="person_fate"),
+            # A filter on nationality or fate, alone, counts its published people from
+            # the index alone and can read them in name order.
+            models.Index(fields=["nationality", "surname", "given_name", "patronymic", "id"],
+                         condition=models.Q(status="published"),
+                         name="person_published_nationality"),
+            models.Index(fields=["fate", "surname", "given_name", "patronymic", "id"],
+                         condition=models.Q(status="published"), name="person_published_fate"),
         ]
 
     def __str__(self):

@@ -377,7 +377,8 @@ def test_an_exported_formula_comes_back_as_the_text_it_was(client):
 
 
 @pytest.mark.parametrize("query", ["Ivanov", "Iwanowa", "Ivan Petrov", "Jeschow", "Kim 1937",
-                                   "Baitur", "Nikolai", "Qwzx"])
+                                   "Baitur", "Nikolai", "Qwzx", "Petr Ivanova",
+                                   "Nikolai Kim 1937", "Ivan Ivanova Marija"])
 def test_the_page_ranks_exactly_as_the_full_search(client, query):
     from registry.pagination import RankedPaginator
     from registry.search import ranked_people
