@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_ENV := SECRET_KEY=tests-only-not-secret DEBUG=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint messages demo bench bench-import bench-demo bench-reading clean
+.PHONY: help run test lint messages demo bench bench-import bench-demo bench-reading bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -18,6 +18,11 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# locust only for the load benchmark: the test suite does not need it.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	touch $@
 
 messages: $(VENV)/.installed ## Compile the translations (.po -> .mo; needs gettext)
@@ -53,6 +58,10 @@ bench-demo: $(VENV)/.installed ## Demo data generation speed
 
 bench-reading: $(VENV)/.installed ## Reading list of ~66,000 names streamed as text and CSV (DATABASE_URL= the 1,000,000-person database)
 	$(BIN)/python bench/reading_list.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench)
+
+bench-load: $(VENV)/.installed-bench ## Load: 70% search, 25% profiles, 5% submissions on gunicorn -w 2 (DATABASE_URL=, DURATION=5m, USERS=200)
+	$(BIN)/python bench/load/run.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench) \
+		--duration $(or $(DURATION),5m) --users $(or $(USERS),200) $(LOAD_ARGS)
 
 clean: ## Remove the virtualenv, the development database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles media

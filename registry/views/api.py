@@ -8,6 +8,7 @@ import csv
 
 from django.conf import settings
 from django.core.paginator import EmptyPage
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -69,11 +70,26 @@ def people_list(request):
 @require_GET
 def person_detail(request, pk: int):
     """``/api/v1/people/<id>/``: one published person with names, events and sources."""
-    person = get_object_or_404(Person.objects.published().select_related(
-        "birth_place", "death_place", "residence_place"), pk=pk)
+    person = get_object_or_404(people_in_full(), pk=pk)
+    return _public_json(person_public_data(person, request, relatives_of(person)))
+
+
+def people_in_full():
+    """Published people with every part their JSON shows, in one query per part (one
+    person for the API, thousands at a time for a backup's checksum)."""
+    return Person.objects.published().select_related(
+        "birth_place", "death_place", "residence_place").prefetch_related(
+        Prefetch("events", RepressionEvent.objects.select_related("place", "camp")
+                 .order_by("date_lower", "id"), to_attr="public_events"),
+        Prefetch("citations", Citation.objects.select_related("source").order_by("id"),
+                 to_attr="public_citations"),
+        Prefetch("photos", Photo.objects.public(), to_attr="public_photos"))
+
+
+def person_public_data(person: Person, request, relatives: list[tuple[str, Person]]) -> dict:
+    """Everything the API shows of one published person from ``people_in_full()`` and
+    ``relatives_of`` (also what a backup's checksum covers: see registry/backups.py)."""
     data = person_summary(person, request)
-    events = RepressionEvent.objects.filter(person=person).select_related("place", "camp")
-    citations = Citation.objects.filter(person=person).select_related("source")
     data.update(
         biography=person.biography,
         residence=person.residence,
@@ -88,19 +104,19 @@ def person_detail(request, pk: int):
             if event.camp else None,
             "authority": event.authority, "article": event.article,
             "sentence": event.sentence, "term_years": event.term_years,
-        } for event in events.order_by("date_lower", "id")],
+        } for event in person.public_events],
         sources=[{"title": citation.source.title, "detail": citation.detail,
                   "archive_reference": citation.source.archive_reference}
-                 for citation in citations],
+                 for citation in person.public_citations],
         photos=[{"url": request.build_absolute_uri(photo.image.url), "caption": photo.caption,
                  "year": photo.year, "credit": photo.credit}
-                for photo in Photo.objects.public().filter(person=person)],
+                for photo in person.public_photos],
         relatives=[{"relation": relation, "id": relative.pk,
                     "url": request.build_absolute_uri(relative.get_absolute_url()),
                     "name": relative.full_name}
-                   for relation, relative in relatives_of(person)],
+                   for relation, relative in relatives],
     )
-    return _public_json(data)
+    return data
 
 
 @require_GET

@@ -147,12 +147,24 @@ class PersonPrintView(PersonDetailView):
 def relatives_of(person: Person) -> list[tuple[str, Person]]:
     """(relation, relative) pairs in both directions, published relatives only, each
     relative once even when the link was entered from both sides."""
+    return relatives_by_person([person.pk])[person.pk]
+
+
+def relatives_by_person(ids: list[int]) -> dict[int, list[tuple[str, Person]]]:
+    """``relatives_of`` for many people at once, in two queries."""
     published = Person.objects.published()
+    links = {pk: [] for pk in ids}
+    for link in Relationship.objects.filter(person__in=ids, relative__in=published
+                                            ).select_related("relative"):
+        links[link.person_id].append((link.kind, link.relative))
+    for link in Relationship.objects.filter(relative__in=ids, person__in=published
+                                            ).select_related("person"):
+        links[link.relative_id].append((Relationship.INVERSE[link.kind], link.person))
+    return {pk: _relation_pairs(person_links) for pk, person_links in links.items()}
+
+
+def _relation_pairs(links: list[tuple[str, Person]]) -> list[tuple[str, Person]]:
     kinds = dict(Relationship.Kind.choices)
-    links = [(r.kind, r.relative) for r in Relationship.objects.filter(
-        person=person, relative__in=published).select_related("relative")]
-    links += [(Relationship.INVERSE[r.kind], r.person) for r in Relationship.objects
-              .filter(relative=person, person__in=published).select_related("person")]
     pairs, seen = [], set()
     for kind, relative in links:
         if (kind, relative.pk) in seen:

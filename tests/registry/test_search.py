@@ -129,6 +129,18 @@ def test_no_result_suggests_the_nearest_published_names(client, baitursynov):
     assert response.context["suggestions"] == ["Байтурсынов"]
 
 
+@on_postgresql
+def test_did_you_mean_names_the_closest_spelling_first_and_only_published_people(client):
+    PublishedPersonFactory(surname="Бокейханов")
+    PublishedPersonFactory(surname="Суханов")
+    for _ in range(30):  # a common name: a sample of its people names it
+        PublishedPersonFactory(surname="Тихонов")
+    PendingPersonFactory(surname="Тиханов")
+    response = client.get("/search/", {"q": "Tikhanov 1800"})
+
+    assert response.context["suggestions"] == ["Тихонов", "Бокейханов", "Суханов"]
+
+
 def test_hostile_queries_are_plain_text(client, baitursynov):
     for query in ["' OR 1=1 --", "%", "_", "\\", "Байтурсынов'; DROP TABLE x; --",
                   "<script>alert(1)</script>", "a" * 5000, "\x00"]:

@@ -1,0 +1,245 @@
+"""Load benchmark: locust's visitors and families against gunicorn on PostgreSQL.
+
+    make bench-load DATABASE_URL=postgres://postgres@127.0.0.1:55432/registry_bench
+    .venv/bin/python bench/load/run.py --database-url postgres://… [--duration 5m]
+        [--users 200] [--workers 2] [--read-only]
+
+The database must be migrated (with ``createcachetable``, as a deployment is). The script:
+collects the static files into the run's folder; writes the plan (the 200 queries of
+bench/search.py, 1,000 published profile ids, names for submissions; all from seed 1937);
+starts ``gunicorn memorial.wsgi -w 2`` with production settings (DEBUG off, a SECRET_KEY,
+ALLOWED_HOSTS, WhiteNoise, e-mail to a dummy backend) and the per-client submission limit
+raised through ``REGISTRY_SUBMISSION_RATE`` (every simulated family comes from 127.0.0.1,
+which the real limit of 5 an hour would stop at once); requests every query and some
+profiles once, as a server that has been running would have them cached; runs locust
+headless (bench/load/locustfile.py: 70 % search, 25 % profiles, 5 % submissions) with
+statistics reset once every user has started; prints requests/s, p50/p95/p99 and the
+failures per kind of request; stops gunicorn. Exit status 1 when any request failed.
+
+Submissions are real: a run adds about 1.3 pending submissions a second (from
+``load-test@example.invalid``) to the database. ``--read-only`` leaves them out (searches
+and profiles only, 74 %/26 %) for a database that must not change.
+Everything of a run (plan, locust's CSV files, gunicorn's log) stays in .bench/load/<time>/.
+"""
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote_plus, urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SEED = 1937
+PROFILES = 1000
+LOAD_EMAIL = "load-test@example.invalid"
+SUBMISSION_RATE = "1000000/h"
+TARGET_RPS, TARGET_P99 = 200, 300  # issue 7, for 5 minutes at a million people
+ORDER = ["search", "profile", "submit form", "submit", "Aggregated"]
+
+
+def server_environment(args, static_root: Path) -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "memorial.settings",
+            "DATABASE_URL": args.database_url, "SECRET_KEY": "bench-load-not-secret",
+            "DEBUG": "", "ALLOWED_HOSTS": "127.0.0.1,localhost", "STATIC_ROOT": str(static_root),
+            "REGISTRY_SUBMISSION_RATE": SUBMISSION_RATE, "LOG_LEVEL": "WARNING",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+
+
+def make_plan(read_only: bool) -> dict:
+    """What locust plays: the same for every run on the same database."""
+    from registry.demo import GROUPS
+
+    search_benchmark = _module(ROOT / "bench" / "search.py")
+    rng = random.Random(SEED)
+    names = [(rng.choice(surnames), rng.choice(males), "")
+             for _, surnames, males, _, _ in (rng.choice(list(GROUPS.values()))
+                                              for _ in range(200))]
+    return {"searches": [params for _, params in search_benchmark.query_mix()],
+            "profiles": published_ids(rng), "names": names,
+            "submissions": not read_only, "submitter_email": LOAD_EMAIL}
+
+
+def published_ids(rng: random.Random) -> list[int]:
+    """Up to PROFILES published people, drawn at random from the whole id range."""
+    from registry.models import Person
+
+    wanted = min(PROFILES, Person.objects.published().count())
+    if not wanted:
+        sys.exit("no published people in this database")
+    high = Person.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    found: set[int] = set()
+    while len(found) < wanted:
+        draw = [rng.randint(1, high) for _ in range(PROFILES)]
+        found |= set(Person.objects.published().filter(pk__in=draw).values_list("pk", flat=True))
+    ids = sorted(found)[:wanted]
+    rng.shuffle(ids)
+    return ids
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem + "_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def start_gunicorn(args, environment: dict, log: Path) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [BIN / "gunicorn", "memorial.wsgi", "--workers", str(args.workers),
+         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn stopped (see {log})")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{args.port}/robots.txt", timeout=5)
+            return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.5)
+    stop(server)
+    sys.exit(f"gunicorn did not answer within a minute (see {log})")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def warm_up(base: str, plan: dict) -> list[tuple[float, str]]:
+    """Request every query and a hundred profiles once, one at a time; (ms, path) each."""
+    paths = [f"/search/?{urlencode(query)}" for query in plan["searches"]]
+    paths += [f"/people/{pk}/" for pk in plan["profiles"][:100]]
+    times = []
+    for path in paths:
+        started = time.perf_counter()
+        urllib.request.urlopen(base + path, timeout=60).read()
+        times.append(((time.perf_counter() - started) * 1000, path))
+    return times
+
+
+def run_locust(args, base: str, plan_path: Path, folder: Path) -> int:
+    command = [BIN / "locust", "-f", ROOT / "bench" / "load" / "locustfile.py", "--headless",
+               "--host", base, "--users", str(args.users),
+               "--spawn-rate", str(args.spawn_rate or max(1, args.users // 10)),
+               "--run-time", args.duration, "--reset-stats", "--stop-timeout", "10",
+               "--csv", folder / "locust", "--only-summary", "--loglevel", "WARNING"]
+    with (folder / "locust.log").open("w") as log:
+        return subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "REGISTRY_LOAD_PLAN": str(plan_path)}
+                              ).returncode
+
+
+def report_warm_up(times: list[tuple[float, str]]) -> None:
+    seconds = sum(ms for ms, _ in times) / 1000
+    print(f"warm-up: {len(times)} requests one at a time in {seconds:.0f} s; slowest:")
+    for ms, path in sorted(times, reverse=True)[:5]:
+        print(f"  {ms:7.0f} ms  {unquote_plus(path)}")
+
+
+def report(folder: Path) -> int:
+    """Print the figures per kind of request; the number of failed requests."""
+    with (folder / "locust_stats.csv").open() as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    print(f"\n{'':<12} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'p99 ms':>7} {'max ms':>7} {'failures':>9}")
+    for name in sorted(rows, key=lambda name: ORDER.index(name) if name in ORDER else 0):
+        row = rows[name]
+        label = "all" if name == "Aggregated" else name
+        print(f"{label:<12} {int(row['Request Count']):>9,} {float(row['Requests/s']):>7.1f} "
+              f"{row['50%']:>7} {row['95%']:>7} {row['99%']:>7} "
+              f"{float(row['Max Response Time']):>7.0f} {int(row['Failure Count']):>9,}")
+    failures = int(rows["Aggregated"]["Failure Count"])
+    with (folder / "locust_failures.csv").open() as failed:
+        for row in csv.DictReader(failed):
+            print(f"  failed: {row['Occurrences']} × {row['Method']} {row['Name']}: "
+                  f"{row['Error']}")
+    print(f"errors: {failures}")
+    every = rows["Aggregated"]
+    met = (float(every["Requests/s"]) >= TARGET_RPS and float(every["99%"]) <= TARGET_P99
+           and not failures)
+    print(f"target ≥ {TARGET_RPS} requests/s with p99 ≤ {TARGET_P99} ms and no error: "
+          f"{'met' if met else 'not met'}")
+    return failures
+
+
+def submissions_from_load() -> int:
+    from registry.models import Submission
+
+    return Submission.objects.filter(submitter_email=LOAD_EMAIL).count()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a migrated PostgreSQL database")
+    parser.add_argument("--duration", default="5m", help="locust's --run-time (default 5m)")
+    parser.add_argument("--users", type=int, default=200,
+                        help="simulated people, each starting at most one task a second "
+                             "(default 200: about 205 requests/s offered)")
+    parser.add_argument("--spawn-rate", type=int, default=0,
+                        help="users started per second (default: all within 10 s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--read-only", action="store_true",
+                        help="no submissions: for a database that must not change")
+    args = parser.parse_args()
+
+    folder = ROOT / ".bench" / "load" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True)
+    environment = server_environment(args, folder / "static")
+    os.environ.update(environment)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=environment, check=True)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from registry.models import Person
+
+    plan = make_plan(args.read_only)
+    plan_path = folder / "plan.json"
+    plan_path.write_text(json.dumps(plan, ensure_ascii=False, indent=1))
+    submitted_before = submissions_from_load()
+    people, published = Person.objects.count(), Person.objects.published().count()
+    connection.close()  # the benchmark's own connection stays out of the server's way
+
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(args, environment, folder / "gunicorn.log")
+    try:
+        print(f"database {connection.settings_dict['NAME']}: {people:,} people, "
+              f"{published:,} published; gunicorn -w {args.workers}; {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")
+        report_warm_up(warm_up(base, plan))
+        mix = ("searches and profiles only (read-only)" if args.read_only
+               else "70 % search, 25 % profiles, 5 % submissions")
+        print(f"locust: {args.users} users for {args.duration}, {mix}; "
+              f"REGISTRY_SUBMISSION_RATE={SUBMISSION_RATE} (one client address for all)")
+        locust_status = run_locust(args, base, plan_path, folder)
+    finally:
+        stop(server)
+    failures = report(folder)
+    if not args.read_only:
+        print(f"submissions added to the database: {submissions_from_load() - submitted_before:,}")
+    print(f"files of this run: {folder.relative_to(ROOT)}")
+    sys.exit(1 if failures or locust_status else 0)
+
+
+if __name__ == "__main__":
+    main()
