@@ -194,6 +194,9 @@ REGISTRY_PHOTO_MAX_BYTES = 15 * 1024 * 1024
 REGISTRY_PHOTO_MAX_PIXELS = 50_000_000
 # Revisions record who made a change; imports and commands say who they are.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# Revisions are read per record (indexed by id) and sorted there; an index on the date of
+# every revision was written by each import and never read (registry/models/history.py).
+SIMPLE_HISTORY_DATE_INDEX = False
 
 LOGGING = {
     "version": 1,

@@ -29,7 +29,7 @@ class RepressionEvent(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what happened"), max_length=20, choices=Kind)
     date = PartialDateField(_("date"))
-    date_lower = PartialDateLowerField(source="date", db_index=True)
+    date_lower = PartialDateLowerField(source="date")  # indexed with the kind (Meta)
     date_upper = PartialDateUpperField(source="date")
     anniversary = AnniversaryField(source="date", db_index=True)
     place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True,
