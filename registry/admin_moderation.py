@@ -247,7 +247,10 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
                 submission=submission, moderator=request.user, fields=fields,
                 photo_ids=photo_ids, reason=request.POST.get("reason", ""))
 
-        if _run(request, accept, _("Accepted and published.")):
+        done = (_("The ticked changes have been applied to the record.")
+                if submission.kind == Submission.Kind.CORRECTION
+                else _("Accepted and published."))
+        if _run(request, accept, done):
             return redirect("admin:registry_person_change", result["person"].pk)
         return self._back(submission)
 

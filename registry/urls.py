@@ -28,4 +28,5 @@ urlpatterns = [
     path("sitemap.xml", site.sitemap_index, name="sitemap"),
     path("sitemap-<section>.xml", site.sitemap_section, name="sitemap-section"),
     path("robots.txt", site.robots_txt, name="robots"),
+    path("favicon.ico", site.favicon, name="favicon"),
 ]

@@ -211,6 +211,8 @@ def submission_status(request, token: str):
 
 def _private(response):
     # The token is the only key to this page: never leak it to another site or a cache.
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": under "no-referrer" browsers send `Origin: null`
+    # with the page's own forms, and Django's CSRF check refuses the family's answer.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

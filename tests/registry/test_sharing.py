@@ -87,3 +87,11 @@ def test_printable_profile_is_plain_and_only_for_published_people(client):
     assert ".site-header, .site-footer" in page and ".share" in page
     for factory in (PendingPersonFactory, HiddenPersonFactory):
         assert client.get(f"/people/{factory().pk}/print/").status_code == 404
+
+
+def test_favicon_ico_leads_to_the_registry_icon(client):
+    # Pages that name no icon (the admin's) still make browsers ask for /favicon.ico.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/registry/favicon.svg"
+    assert 'rel="icon" href="/static/registry/favicon.svg"' in client.get("/").content.decode()
