@@ -6,9 +6,11 @@ chooses the database: SQLite in the project folder when unset, PostgreSQL in pro
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -39,8 +41,51 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# --- HTTPS (docs/security.md) --------------------------------------------------------
+# On when the site's address (SITE_URL) is https://, or when HTTPS=1 says so: cookies then
+# travel only over HTTPS, plain http is redirected and browsers are told to come back only
+# over HTTPS (HSTS). Off for `make run`, the tests and the benchmarks, which speak plain
+# http on the loopback.
+HTTPS = env_bool("HTTPS", os.environ.get("SITE_URL", "").startswith("https://"))
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS",
+                                         str(365 * 24 * 3600) if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+# Behind a proxy that ends TLS, the request header by which it says the visitor came over
+# HTTPS (e.g. X-Forwarded-Proto; the proxy must overwrite whatever the client sent).
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https")
+# Preloading asks the browsers' makers to hard-code the domain (and all its subdomains) as
+# HTTPS-only, for good: the domain owner's decision, so `check --deploy` need not ask for it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- What browsers may do with our pages (docs/security.md) --------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Only our own scripts, styles and images; no inline script or style anywhere (the
+# profile's JSON-LD is a data block, which CSP does not govern), no plug-ins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the moderators' login: password, then a TOTP code when they have one.
+    "registry.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,20 +95,28 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as its documentation asks: it turns a lockout into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "memorial.urls"
@@ -119,6 +172,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Moderators' login (docs/security.md) ---------------------------------------------
+# django-axes counts failed logins per user name and address together, so nobody can lock
+# a moderator out from elsewhere; after AXES_FAILURE_LIMIT failures that pair waits
+# AXES_COOLOFF_MINUTES. Its backend must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "registry.admin_site.locked_out"
+# The same client address as the submission rate limits (REGISTRY_CLIENT_IP_HEADER).
+AXES_CLIENT_IP_CALLABLE = "registry.views.submit.client_address"
+# django-otp: a moderator with a confirmed TOTP device (added by an administrator under
+# "TOTP devices") types its code at login; REGISTRY_REQUIRE_TWO_FACTOR=1 admits no staff
+# member without one.
+OTP_TOTP_ISSUER = "Memorial registry"
+REGISTRY_REQUIRE_TWO_FACTOR = env_bool("REGISTRY_REQUIRE_TWO_FACTOR")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]

@@ -113,7 +113,7 @@ class SubmissionPhotoInline(admin.TabularInline):
     def preview(self, photo):
         if not photo.thumbnail:
             return ""
-        return format_html('<a href="{}"><img src="{}" alt="" style="max-height:120px"></a>',
+        return format_html('<a href="{}"><img src="{}" alt="" class="inline-thumbnail"></a>',
                            photo.image.url, photo.thumbnail.url)
 
 
@@ -182,12 +182,12 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
 
     @admin.display(description=_("proposed data"))
     def proposed(self, submission):
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>",
+        return format_html("<pre class='wrapped'>{}</pre>",
                            _format_data(submission.data))
 
     @admin.display(description=_("conversation"))
     def conversation(self, submission):
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", "\n\n".join(
+        return format_html("<pre class='wrapped'>{}</pre>", "\n\n".join(
             f"{m['at'][:16]} {m['from']}: {m['text']}" for m in submission.messages))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,11 @@ class RegistryConfig(AppConfig):
         from registry.search_index import connect_signals
 
         connect_signals()
+
+
+class RegistryAdminConfig(admin_apps.AdminConfig):
+    """The admin, on the moderators' own site: a login that asks for a TOTP code from those
+    who have set one up (registry/admin_site.py)."""
+
+    default = False  # "registry" itself still means RegistryConfig
+    default_site = "registry.admin_site.RegistryAdminSite"

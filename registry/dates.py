@@ -315,7 +315,7 @@ def _month_from_word(word: str) -> int:
     word = word.strip(".")
     if word in _ROMAN_MONTHS:
         return _ROMAN_MONTHS[word]
-    if word.isdigit():
+    if word.isdecimal():  # not isdigit(): superscripts such as "²" are digits int() refuses
         return int(word)
     for month, stems in _MONTH_STEMS.items():
         if any(word.startswith(stem) for stem in stems):

@@ -119,11 +119,14 @@ class SubmitterForm(forms.Form):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
 
-VariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30)
-EventFormSet = forms.formset_factory(EventForm, extra=3, max_num=30)
-RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, max_num=30)
-SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=30)
-PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10)
+# A hand-made row count is never believed past max_num (Django would build and show up to
+# 1,000 more rows of each: some 40 s of a worker for one forged post); more rows than that
+# come back as an error.
+VariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, absolute_max=30)
+EventFormSet = forms.formset_factory(EventForm, extra=3, max_num=30, absolute_max=30)
+RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, max_num=30, absolute_max=30)
+SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=30, absolute_max=30)
+PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10, absolute_max=10)
 
 FORMSETS = {"name_variants": (VariantFormSet, "variants"),
             "events": (EventFormSet, "events"),

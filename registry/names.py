@@ -48,7 +48,10 @@ LATIN_SPECIALS = str.maketrans({
 # Marks that live inside a name (O'Brien, Кам'янський, Ukrainian apostrophe): removed, so
 # the word stays whole.
 INNER_MARKS = re.compile(r"[\u0027\u2019\u02bc\u02b9\u0060\u00b4\u2018]")
-WORD = re.compile(r"[^\W\d_]+")
+# Combining marks that no precomposed letter absorbs stay inside their word: a stress mark
+# on a Cyrillic vowel (Ива́нов, as reference books print it), the dot of a lower-cased İ.
+COMBINING_MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{COMBINING_MARKS}])*")
 VOWELS = "aeiou"
 
 # Order matters: longer clusters first, so German "schtsch" is not read as "sch" + "tsch".
@@ -102,9 +105,10 @@ class TokenKeys:
 
 
 def normalise(text: str) -> str:
-    """NFC, inner marks removed, runs of white space collapsed: how a name is compared."""
-    text = unicodedata.normalize("NFC", text)
+    """Inner marks removed, NFC, runs of white space collapsed: how a name is compared."""
+    # Marks first: a letter and its accent that an apostrophe kept apart then compose.
     text = INNER_MARKS.sub("", text)
+    text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
 
 
@@ -115,7 +119,7 @@ def place_key(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of a name: letters only; hyphens, dots and digits separate."""
+    """The words of a name: letters (and their accents); hyphens, dots and digits separate."""
     return WORD.findall(normalise(text))
 
 

@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from registry.views import api, camps, media, public, reading, site, stats, submit
+
+
+class TokenConverter:
+    """A tracking token as ``secrets.token_urlsafe`` writes it: anything else (a NUL byte
+    PostgreSQL refuses, a path, a quote) is simply not an address here."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TokenConverter, "token")
 
 app_name = "registry"
 urlpatterns = [
@@ -10,8 +26,8 @@ urlpatterns = [
     path("people/<int:pk>/print/", public.PersonPrintView.as_view(), name="person-print"),
     path("people/<int:pk>/suggest/", submit.suggest, name="person-suggest"),
     path("submit/", submit.submit, name="submit"),
-    path("submission/<str:token>/", submit.submission_status, name="submission-status"),
-    path("submission/<str:token>/thanks/", submit.submission_thanks,
+    path("submission/<token:token>/", submit.submission_status, name="submission-status"),
+    path("submission/<token:token>/thanks/", submit.submission_thanks,
          name="submission-thanks"),
     path("files/<path:name>", media.protected_file, name="media"),
     path("camps/", camps.camp_list, name="camps"),

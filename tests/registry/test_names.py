@@ -80,9 +80,16 @@ def test_sounds_alike_shares_a_phonetic_code(written, spelling):
     ("O’Brien", ["OBrien"]),
     ("Ivanov 1937 (?)", ["Ivanov"]),
     ("", []),
+    # A stress mark, as reference books print names, stays inside its word.
+    ("Ива\u0301нов Пётр", ["Ива\u0301нов", "Пётр"]),
 ])
 def test_words_of_a_name(text, expected):
     assert words(text) == expected
+
+
+def test_a_name_with_stress_marks_has_the_keys_of_the_plain_name():
+    assert search_keys("Ива\u0301нов") == search_keys("Иванов")
+    assert search_keys("Жу\u0301ков И\u0301ван") == search_keys("Жуков Иван")
 
 
 @pytest.mark.parametrize(("word", "latin"), [

@@ -2,8 +2,10 @@
 robots.txt, OpenGraph, the share links and the printable page — published people only."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from registry.models import Person
 from tests.factories import (
@@ -84,7 +86,10 @@ def test_printable_profile_is_plain_and_only_for_published_people(client):
     person = PublishedPersonFactory(surname="Печатнов")
     page = client.get(f"/people/{person.pk}/print/").content.decode()
     assert "Печатнов" in page and '<meta name="robots" content="noindex">' in page
-    assert ".site-header, .site-footer" in page and ".share" in page
+    # Its plain look comes from a stylesheet of its own (no inline style under the CSP).
+    assert 'href="/static/registry/print-page.css"' in page
+    sheet = Path(finders.find("registry/print-page.css")).read_text()
+    assert ".site-header, .site-footer" in sheet and ".share" in sheet
     for factory in (PendingPersonFactory, HiddenPersonFactory):
         assert client.get(f"/people/{factory().pk}/print/").status_code == 404
 
