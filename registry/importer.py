@@ -38,6 +38,7 @@ from registry.models import (
     Source,
 )
 from registry.names import place_key
+from registry.pagination import people_changed
 from registry.search_index import (
     Vocabulary,
     key_rows,
@@ -194,6 +195,7 @@ class RecordImporter:
                     self._write(batch)
                     batch, batch_ids = [], set()
             self._write(batch)
+        people_changed()  # written in bulk, without the signals of save()
         return self.result
 
     def _read_header(self, reader) -> list[str]:

@@ -96,12 +96,15 @@ class TokenKeys:
 
     ``folded`` is the word's main folded key; ``foldings`` holds it and any other reading
     of an ambiguous spelling (a Latin j), ``stems`` and ``phonetic`` follow from those.
+    ``phonetic`` holds the Daitch–Mokotoff codes a typed word is looked up by; ``sounds``
+    pairs the codes of each folding with it, as the vocabulary stores them.
     """
 
     folded: str
     foldings: frozenset[str]
     stems: frozenset[str]
     phonetic: frozenset[str]
+    sounds: frozenset[tuple[str, str]]
 
 
 def normalise(text: str) -> str:
@@ -168,14 +171,17 @@ def word_keys(word: str) -> TokenKeys | None:
     if "j" in latin and not _is_cyrillic(word):
         readings.add(LATIN_J.sub("zh", latin))
     foldings = frozenset(_fold_latin(reading) for reading in readings)
-    # Daitch–Mokotoff was made for spellings as written (sz, cz, w), so it codes the
-    # plain transliteration as well as the folded key.
-    phonetic = set()
-    for spelling in readings | foldings:
-        phonetic |= daitch_mokotoff(spelling)
+    # Daitch–Mokotoff was made for spellings as written (sz, cz, w): a typed word is coded
+    # as written as well as folded. A stored spelling keeps only the codes of the spelling
+    # itself: it is shared by every name that folds to it, and "Jakow" as written (J may
+    # be ZH) would otherwise make every Яков (iakov) sound like Zhukov.
+    sounds = {(code, folding) for folding in foldings for code in daitch_mokotoff(folding)}
+    phonetic = {code for code, _ in sounds}
+    for reading in readings:
+        phonetic |= daitch_mokotoff(reading)
     return TokenKeys(folded=folded, foldings=foldings,
                      stems=frozenset(stem(f) for f in foldings),
-                     phonetic=frozenset(phonetic))
+                     phonetic=frozenset(phonetic), sounds=frozenset(sounds))
 
 
 def _is_cyrillic(word: str) -> bool:

@@ -73,10 +73,25 @@ class CachedCountPaginator(Paginator):
 
 def cached_count(queryset: QuerySet) -> int:
     """``queryset.count()``, kept in the cache a few minutes under its SQL: counting a
-    broad selection of a million people takes longer than showing a page of it."""
+    broad selection of a million people takes longer than showing a page of it. Any change
+    to a person starts new counts (``people_changed``), so a person just published or
+    hidden is counted at once."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # .none(): nothing to count
         return 0
-    key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    generation = cache.get(PEOPLE_CHANGED, 0)
+    key = f"count:{generation}:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     return cache.get_or_set(key, queryset.count, COUNT_SECONDS)
+
+
+PEOPLE_CHANGED = "registry:people-changed"
+
+
+def people_changed(**kwargs) -> None:
+    """Forget every cached count (a signal receiver too: after a person is saved or
+    deleted; the importer and the demo call it after writing)."""
+    try:
+        cache.incr(PEOPLE_CHANGED)
+    except ValueError:  # not in the cache yet
+        cache.set(PEOPLE_CHANGED, 1, None)

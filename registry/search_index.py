@@ -68,15 +68,18 @@ class Vocabulary:
                 # Ivanova but not every man whose given name is Ivan.
                 stem_of = stem(folded)
                 self._spellings[folded] = "" if stem_of == folded else stem_of
-            for code in token.phonetic:
-                if (code, folded) not in self._known_sounds:
-                    self._known_sounds.add((code, folded))
-                    self._sounds.add((code, folded))
+        for sound in token.sounds:
+            if sound not in self._known_sounds:
+                self._known_sounds.add(sound)
+                self._sounds.add(sound)
 
     def write(self) -> None:
+        # A known spelling takes the stem of the current rules (rebuild_name_keys after a
+        # change of rules remakes them).
         NameSpelling.objects.bulk_create(
             [NameSpelling(key=key, stem=stem_of) for key, stem_of in self._spellings.items()],
-            ignore_conflicts=True, batch_size=2000)
+            update_conflicts=True, unique_fields=["key"], update_fields=["stem"],
+            batch_size=2000)
         NameSound.objects.bulk_create(
             [NameSound(code=code, spelling=spelling) for code, spelling in sorted(self._sounds)],
             ignore_conflicts=True, batch_size=2000)
@@ -156,6 +159,10 @@ def _person_deleted(sender, instance, **kwargs):
 def connect_signals():
     from django.db.models.signals import post_delete, post_save, pre_delete
 
+    from registry.pagination import people_changed
+
+    post_save.connect(people_changed, sender=Person, dispatch_uid="counts-person-saved")
+    post_delete.connect(people_changed, sender=Person, dispatch_uid="counts-person-deleted")
     post_save.connect(_reindex_person, sender=Person, dispatch_uid="namekey-person")
     post_save.connect(_reindex_person, sender=NameVariant, dispatch_uid="namekey-variant")
     post_delete.connect(_reindex_person, sender=NameVariant,

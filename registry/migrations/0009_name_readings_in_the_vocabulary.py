@@ -16,6 +16,14 @@ def drop_other_readings(apps, schema_editor):
         schema_editor.execute("DROP INDEX IF EXISTS namekey_folded_prefix")
 
 
+def restore_folded_prefix_index(apps, schema_editor):
+    # Going back: the keys left are spellings (kind 'f', the column's default below);
+    # the stems and sounds come back with rebuild_name_keys on the older code.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE INDEX IF NOT EXISTS namekey_folded_prefix ON "
+                              "registry_namekey (key varchar_pattern_ops) WHERE kind = 'f'")
+
+
 def create_prefix_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("CREATE INDEX IF NOT EXISTS namekey_prefix ON registry_namekey "
@@ -28,22 +36,33 @@ def drop_prefix_index(apps, schema_editor):
 
 
 def fill_vocabulary(apps, schema_editor):
-    """Stems and sounds of the spellings already known, from the same pure functions the
-    application uses (``rebuild_name_keys`` remakes them from the names themselves)."""
-    from registry.names import stem, word_keys
+    """Stems and sounds of every name the registry holds, read from the names themselves
+    with the same pure functions the application uses (a sound depends on the word as
+    written, not only on its folded spelling)."""
+    from registry.names import search_keys, stem
 
+    Person = apps.get_model("registry", "Person")
+    NameVariant = apps.get_model("registry", "NameVariant")
     NameSpelling = apps.get_model("registry", "NameSpelling")
     NameSound = apps.get_model("registry", "NameSound")
-    spellings = list(NameSpelling.objects.all())
-    for spelling in spellings:
+    names = set()
+    for model, fields in ((Person, ("surname", "given_name", "patronymic", "maiden_name")),
+                          (NameVariant, ("surname", "given_name", "patronymic"))):
+        for field in fields:
+            names |= set(model.objects.order_by().values_list(field, flat=True).distinct())
+    spellings, sounds = set(), set()
+    for name in names:
+        for token in search_keys(name or ""):
+            spellings |= token.foldings
+            sounds |= token.sounds
+    known = set(NameSpelling.objects.values_list("key", flat=True))
+    NameSpelling.objects.bulk_create([NameSpelling(key=key) for key in spellings - known],
+                                     batch_size=2000)
+    updated = list(NameSpelling.objects.all())
+    for spelling in updated:
         stem_of = stem(spelling.key)
         spelling.stem = "" if stem_of == spelling.key else stem_of
-    NameSpelling.objects.bulk_update(spellings, ["stem"], batch_size=2000)
-    sounds = set()
-    for spelling in spellings:
-        token = word_keys(spelling.key)
-        if token is not None:
-            sounds |= {(code, spelling.key) for code in token.phonetic}
+    NameSpelling.objects.bulk_update(updated, ["stem"], batch_size=2000)
     NameSound.objects.bulk_create([NameSound(code=code, spelling=key)
                                    for code, key in sorted(sounds)], batch_size=2000)
 
@@ -67,7 +86,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'name sounds',
             },
         ),
-        migrations.RunPython(drop_other_readings, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(drop_other_readings, restore_folded_prefix_index, elidable=False),
         migrations.RemoveIndex(
             model_name='namekey',
             name='namekey_lookup',
@@ -75,6 +94,12 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name='namekey',
             name='namekey_published',
+        ),
+        # A default first, so that going back gives every remaining key its kind ('f').
+        migrations.AlterField(
+            model_name='namekey',
+            name='kind',
+            field=models.CharField(choices=[('f', 'folded spelling'), ('s', 'without a suffix of sex'), ('p', 'Daitch–Mokotoff code')], default='f', max_length=1, verbose_name='kind'),
         ),
         migrations.RemoveField(
             model_name='namekey',

@@ -200,7 +200,8 @@ def reader_card(request):
     chosen = ReadingList(params)
     if not chosen.is_valid():
         return _invalid(request, chosen)
-    total = cached_count(chosen.people)
+    # Counted afresh: the card hands out numbers, which must exist in the list now.
+    total = chosen.people.count()
     card_url = reverse("registry:reading-card")
     counter = "reading-card:" + reading.selection_key(params)
     if request.method == "POST":
@@ -224,9 +225,10 @@ def reader_card(request):
             raise Http404("No such name in the list.") from None
         if number < 1:
             raise Http404("No such name in the list.")
-        if number <= total:
-            person = reading.for_reading(chosen.people)[number - 1]
-            context.update(number=number, entry=reading.entry(person))
-        else:
+        row = (reading.for_reading(chosen.people)[number - 1:number] if number <= total
+               else [])
+        if row:
+            context.update(number=number, entry=reading.entry(row[0]))
+        else:  # past the end, or a person hidden since the number was given
             context.update(number=number, finished=True)
     return render(request, "registry/reading_card.html", context)

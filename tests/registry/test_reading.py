@@ -225,6 +225,22 @@ def test_readers_card_gives_each_reader_the_next_unread_name(client):
     assert any(person.full_name in card for person in people)
 
 
+def test_a_list_follows_publication_at_once_and_the_card_survives_a_hidden_name(
+        client, moderator):
+    from registry import moderation
+
+    first, second = executed("Alpha"), executed("Beta")
+    assert "Beta" in page(client, fate="executed")  # the count of the list is now cached
+    late = PendingPersonFactory(surname="Gamma", fate=EXECUTED, death_date="1937")
+    moderation.person_publish(person=late, moderator=moderator)
+    assert "Gamma" in page(client, fate="executed")  # counted at once, not in 5 minutes
+    moderation.person_hide(person=second, moderator=moderator, reason="a duplicate")
+    # A reader holding number 3 of what was a list of three gets "finished", not an error.
+    assert "Every name of this list has been read." in page(
+        client, "/reading/card/", fate="executed", n=3)
+    assert first.full_name in page(client, "/reading/card/", fate="executed", n=1)
+
+
 def test_navigation_leads_to_the_reading_lists(client):
     assert 'href="/reading/"' in page(client, "/")
     assert "Read by date" in page(client, "/reading/")

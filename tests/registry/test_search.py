@@ -349,6 +349,14 @@ def test_search_pages_count_once_and_keep_their_order(client, settings):
 
 
 @on_postgresql
+def test_a_latin_j_read_as_zh_does_not_make_every_jakov_sound_like_zhukov():
+    PublishedPersonFactory(surname="Schmidt", given_name="Jakow")
+    petrov = PublishedPersonFactory(surname="Петров", given_name="Яков")
+    assert petrov in found("Яков")
+    # "Jakow" may be Zhakov: that reading sounds like Zhukov, the spelling iakov does not.
+    assert petrov not in found("Zhukov")
+
+
 def test_a_typo_is_read_as_the_nearest_spellings_in_the_registry():
     dulatov = PublishedPersonFactory(surname="Дулатов", given_name="Мыржакып")
     PendingPersonFactory(surname="Дулатова", given_name="Скрытая")

@@ -1,8 +1,9 @@
-"""Remake the name search keys of every person, e.g. after the folding rules change."""
+"""Remake the name search keys of every person and the vocabulary's stems and sounds, e.g.
+after the folding rules change."""
 
 from django.core.management.base import BaseCommand
 
-from registry.models import Person
+from registry.models import NameSound, Person
 from registry.search_index import reindex_people
 
 CHUNK = 2000
@@ -12,6 +13,9 @@ class Command(BaseCommand):
     help = "Remake the search keys of every person's names and variants."
 
     def handle(self, *args, **options):
+        # The sounds are remade from the names below; spellings keep their rows (a typo
+        # search may still point at one) and take the stems of the current rules.
+        NameSound.objects.all().delete()
         ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
         keys = 0
         for start in range(0, len(ids), CHUNK):
