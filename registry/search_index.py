@@ -31,8 +31,7 @@ def folded_keys(names: Iterable[str], vocabulary: Vocabulary | None = None) -> s
         foldings, tokens = _readings_of(name)
         keys |= foldings
         if vocabulary is not None:
-            for token in tokens:
-                vocabulary.add(token)
+            vocabulary.add_name(name, tokens)
     return keys
 
 
@@ -51,11 +50,18 @@ class Vocabulary:
     """
 
     def __init__(self):
+        self._seen_names: set[str] = set()
         self._seen_words: set[TokenKeys] = set()
         self._known_spellings: set[str] = set()
         self._known_sounds: set[tuple[str, str]] = set()
         self._spellings: dict[str, str] = {}
         self._sounds: set[tuple[str, str]] = set()
+
+    def add_name(self, name: str, tokens: Iterable[TokenKeys]) -> None:
+        if name not in self._seen_names:  # a list repeats its names thousands of times
+            self._seen_names.add(name)
+            for token in tokens:
+                self.add(token)
 
     def add(self, token: TokenKeys) -> None:
         if token in self._seen_words:  # word_keys memoises tokens: most are repeats
