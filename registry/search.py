@@ -238,7 +238,10 @@ def _reading(word: TokenKeys):
     for tiers in _fallbacks(word):
         # One EXISTS per kind of match, not one for their OR: PostgreSQL answers an OR of
         # conditions on the key by walking the whole key index (250 ms at a million).
-        if any(NameKey.objects.filter(condition).exists() for condition, _ in tiers("")):
+        # Published keys only: a name spelled only by a pending record must not change
+        # how a visitor's word is read (nor hint that the record exists).
+        if any(NameKey.objects.filter(condition, published=True).exists()
+               for condition, _ in tiers("")):
             return tiers
     return tiers
 

@@ -357,6 +357,13 @@ def test_a_latin_j_read_as_zh_does_not_make_every_jakov_sound_like_zhukov():
     assert petrov not in found("Zhukov")
 
 
+def test_a_pending_record_does_not_change_how_a_word_is_read():
+    PendingPersonFactory(surname="Kimura")
+    longer = PublishedPersonFactory(surname="Kimurasan")
+    # No published name is spelled "Kimura": the word is read as the start of one.
+    assert found("Kimura") == [longer]
+
+
 def test_a_typo_is_read_as_the_nearest_spellings_in_the_registry():
     dulatov = PublishedPersonFactory(surname="Дулатов", given_name="Мыржакып")
     PendingPersonFactory(surname="Дулатова", given_name="Скрытая")
