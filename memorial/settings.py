@@ -225,6 +225,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "memorial",
+        # Facets, counts and rendered filters of a few thousand queries: at the default
+        # 300 entries they pushed each other out and seconds-long facet counts were made
+        # again and again under load (docs/performance.md, "Load").
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
     # Submission rate limits must hold across gunicorn workers and machines, so they are
     # counted in a shared cache: the database by default (no extra service; the table is
