@@ -160,6 +160,14 @@ def stem(folded: str) -> str:
     return folded
 
 
+def sex_stem(folded: str) -> str:
+    """The stem of a folded spelling where a suffix of sex was actually removed, else "":
+    Ivanova and Ivanov share ``ivan``; Ivan itself has no such stem (so it does not match
+    every Ivanov)."""
+    stem_of = stem(folded)
+    return "" if stem_of == folded else stem_of
+
+
 @lru_cache(maxsize=131_072)
 def word_keys(word: str) -> TokenKeys | None:
     """The keys of one word, or None for a word with no letter we can spell in Latin."""

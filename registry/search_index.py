@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from django.db import transaction
 
 from registry.models import NameKey, NameSound, NameSpelling, NameVariant, Person
-from registry.names import TokenKeys, search_keys, stem
+from registry.names import TokenKeys, search_keys, sex_stem
 
 NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name")
 VARIANT_FIELDS = ("surname", "given_name", "patronymic")
@@ -70,10 +70,7 @@ class Vocabulary:
         for folded in token.foldings:
             if folded not in self._known_spellings:
                 self._known_spellings.add(folded)
-                # Only where a suffix of sex was actually removed, so Ivanov finds
-                # Ivanova but not every man whose given name is Ivan.
-                stem_of = stem(folded)
-                self._spellings[folded] = "" if stem_of == folded else stem_of
+                self._spellings[folded] = sex_stem(folded)
         for sound in token.sounds:
             if sound not in self._known_sounds:
                 self._known_sounds.add(sound)

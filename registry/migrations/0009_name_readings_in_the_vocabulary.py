@@ -39,7 +39,7 @@ def fill_vocabulary(apps, schema_editor):
     """Stems and sounds of every name the registry holds, read from the names themselves
     with the same pure functions the application uses (a sound depends on the word as
     written, not only on its folded spelling)."""
-    from registry.names import search_keys, stem
+    from registry.names import search_keys, sex_stem
 
     Person = apps.get_model("registry", "Person")
     NameVariant = apps.get_model("registry", "NameVariant")
@@ -60,8 +60,7 @@ def fill_vocabulary(apps, schema_editor):
                                      batch_size=2000)
     updated = list(NameSpelling.objects.all())
     for spelling in updated:
-        stem_of = stem(spelling.key)
-        spelling.stem = "" if stem_of == spelling.key else stem_of
+        spelling.stem = sex_stem(spelling.key)
     NameSpelling.objects.bulk_update(updated, ["stem"], batch_size=2000)
     NameSound.objects.bulk_create([NameSound(code=code, spelling=key)
                                    for code, key in sorted(sounds)], batch_size=2000)
