@@ -230,18 +230,29 @@ CACHES = {
         # again and again under load (docs/performance.md, "Load").
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
-    # Submission rate limits must hold across gunicorn workers and machines, so they are
-    # counted in a shared cache: the database by default (no extra service; the table is
-    # made by `manage.py createcachetable`), Redis when RATELIMIT_REDIS_URL is given.
-    "ratelimit": (
+    # Rendered public pages, per worker (registry/page_cache.py). Compressed, so 5,000
+    # pages stay within a few tens of MiB.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "memorial-pages",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
+    # What must hold across gunicorn workers and machines: submission rate limits and the
+    # published generation every cached page and count is kept under (registry/freshness.py).
+    # The database by default (no extra service; migration 0012 makes the table), Redis
+    # when REDIS_URL is given.
+    "shared": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-         "LOCATION": os.environ["RATELIMIT_REDIS_URL"]}
-        if os.environ.get("RATELIMIT_REDIS_URL") else
+         "LOCATION": os.environ["REDIS_URL"]}
+        if os.environ.get("REDIS_URL") else
         {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-         "LOCATION": "registry_ratelimit_cache"}
+         "LOCATION": "registry_shared_cache",
+         # Rate-limit counters come and go; past the limit a third are culled, and the
+         # generation with them would only cost one round of cache misses.
+         "OPTIONS": {"MAX_ENTRIES": 10_000}}
     ),
 }
-RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_USE_CACHE = "shared"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # SMTP when EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.

@@ -8,9 +8,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Memorial registry")
 
     def ready(self):
-        from registry.search_index import connect_signals
+        from registry import freshness, search_index
 
-        connect_signals()
+        search_index.connect_signals()
+        freshness.connect_signals()
 
 
 class RegistryAdminConfig(admin_apps.AdminConfig):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from registry.bulk import BulkInserter
 from registry.dates import parse
+from registry.freshness import published_changed
 from registry.models import (
     Camp,
     NameKey,
@@ -20,7 +21,6 @@ from registry.models import (
     Relationship,
     RepressionEvent,
 )
-from registry.pagination import people_changed
 from registry.reference import load_reference_data
 from registry.search_index import Vocabulary, key_rows, listing, names_of
 
@@ -198,7 +198,7 @@ class DemoGenerator:
             people = [self.person(n) for n in range(start, min(count, start + CHUNK))]
             people = [p for p in people if p["fields"]["external_id"] not in existing]
             created += self.write(people)
-        people_changed()  # written in bulk, without the signals of save()
+        published_changed()  # written in bulk, without the signals of save()
         return created
 
     def person(self, number: int) -> dict:

@@ -9,11 +9,12 @@ import hashlib
 
 import django_filters
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from registry.freshness import SHARED_CACHE
 from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
 from registry.names import place_key
 from registry.search import search_people
@@ -35,7 +36,7 @@ def known_values(field: str) -> list[tuple[str, str]]:
                   .values_list(field, flat=True).distinct())
         return [(value, value) for value in values]
 
-    return cache.get_or_set(f"known-values:{field}", distinct, FACET_SECONDS)
+    return caches[SHARED_CACHE].get_or_set(f"known-values:{field}", distinct, FACET_SECONDS)
 
 
 def _events(**lookups) -> QuerySet:
@@ -267,13 +268,14 @@ def places_named(name: str) -> list[int]:
 def facets(results: QuerySet[Person], params) -> dict[str, list[tuple[str, str, int]]]:
     """Counts beside the filters: for each filter, (value, label, people) in ``results``.
 
-    Cached for a few minutes per query string, since a broad query counts many people.
+    Cached for a few minutes per query string, since a broad query counts many people,
+    and shared by all workers: a broad filter's first count takes seconds.
     """
     params = params.copy()
     params.pop("page", None)
     key = "facets:" + hashlib.sha256(
         f"{get_language()}?{params.urlencode()}".encode()).hexdigest()
-    return cache.get_or_set(key, lambda: _count_facets(results), FACET_SECONDS)
+    return caches[SHARED_CACHE].get_or_set(key, lambda: _count_facets(results), FACET_SECONDS)
 
 
 def _count_facets(results: QuerySet[Person]) -> dict:

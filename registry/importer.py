@@ -26,6 +26,7 @@ from simple_history.utils import bulk_update_with_history
 
 from registry import dates
 from registry.bulk import BulkInserter, sqlite_import_settings
+from registry.freshness import published_changed
 from registry.models import (
     Camp,
     Citation,
@@ -38,7 +39,6 @@ from registry.models import (
     Source,
 )
 from registry.names import place_key
-from registry.pagination import people_changed
 from registry.search_index import (
     Vocabulary,
     key_rows,
@@ -195,7 +195,7 @@ class RecordImporter:
                     self._write(batch)
                     batch, batch_ids = [], set()
             self._write(batch)
-        people_changed()  # written in bulk, without the signals of save()
+        published_changed()  # written in bulk, without the signals of save()
         return self.result
 
     def _read_header(self, reader) -> list[str]:

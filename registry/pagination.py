@@ -11,12 +11,13 @@ is kept in the cache for a few minutes, since the same broad filters (everyone e
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from registry.freshness import SHARED_CACHE, published_generation
 from registry.search import Ranking, ranked_people
 
 COUNT_SECONDS = 300
@@ -73,25 +74,14 @@ class CachedCountPaginator(Paginator):
 
 def cached_count(queryset: QuerySet) -> int:
     """``queryset.count()``, kept in the cache a few minutes under its SQL: counting a
-    broad selection of a million people takes longer than showing a page of it. Any change
-    to a person starts new counts (``people_changed``), so a person just published or
-    hidden is counted at once."""
+    broad selection of a million people takes longer than showing a page of it. Counts are
+    kept per published generation (``registry.freshness``), so a person just published or
+    hidden is counted at once. Kept in the cache all workers share, so each broad count is
+    made once, not once per worker."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # .none(): nothing to count
         return 0
-    generation = cache.get(PEOPLE_CHANGED, 0)
-    key = f"count:{generation}:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    return cache.get_or_set(key, queryset.count, COUNT_SECONDS)
-
-
-PEOPLE_CHANGED = "registry:people-changed"
-
-
-def people_changed(**kwargs) -> None:
-    """Forget every cached count (a signal receiver too: after a person is saved or
-    deleted; the importer and the demo call it after writing)."""
-    try:
-        cache.incr(PEOPLE_CHANGED)
-    except ValueError:  # not in the cache yet
-        cache.set(PEOPLE_CHANGED, 1, None)
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    key = f"count:{published_generation()}:{digest}"
+    return caches[SHARED_CACHE].get_or_set(key, queryset.count, COUNT_SECONDS)

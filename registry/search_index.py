@@ -162,10 +162,6 @@ def _person_deleted(sender, instance, **kwargs):
 def connect_signals():
     from django.db.models.signals import post_delete, post_save, pre_delete
 
-    from registry.pagination import people_changed
-
-    post_save.connect(people_changed, sender=Person, dispatch_uid="counts-person-saved")
-    post_delete.connect(people_changed, sender=Person, dispatch_uid="counts-person-deleted")
     post_save.connect(_reindex_person, sender=Person, dispatch_uid="namekey-person")
     post_save.connect(_reindex_person, sender=NameVariant, dispatch_uid="namekey-variant")
     post_delete.connect(_reindex_person, sender=NameVariant,

@@ -18,14 +18,22 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media_and_cache(settings, tmp_path):
+def _isolated_media_and_cache(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.REGISTRY_PROTECTED_MEDIA_ROOT = tmp_path / "protected"
-    from django.core.cache import cache
+    # The workers' own caches, and the shared one: a table of the test database, which the
+    # rollback after each test empties, but which a flush between live-server tests keeps.
+    from django.core.cache import caches
 
-    cache.clear()
+    emptied = [caches[name] for name in ("default", "pages")]
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        emptied.append(caches["shared"])
+    for cache in emptied:
+        cache.clear()
     yield
-    cache.clear()
+    for cache in emptied:
+        cache.clear()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import random
 import re
 from urllib.parse import urlencode
 
+import gevent
 from locust import FastHttpUser, constant_throughput
 
 with open(os.environ["REGISTRY_LOAD_PLAN"], encoding="utf-8") as plan_file:
@@ -33,6 +34,12 @@ class Visitor(FastHttpUser):
     # a second (1.03 requests per task), whatever the server does, and a slow server shows
     # as latency, not as a quietly lower load.
     wait_time = constant_throughput(1)
+
+    def on_start(self):
+        # Visitors arrive at their own moments, not in step: without this every user
+        # locust starts in the same second keeps firing in the same millisecond, and the
+        # run measures how a burst of simultaneous requests queues, not a steady load.
+        gevent.sleep(random.random())
 
     def search(self):
         query = random.choice(PLAN["searches"])

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from registry import export
 from registry.filters import PersonFilter
 from registry.models import Citation, Person, Photo, RepressionEvent
+from registry.page_cache import cached_public_page
 from registry.pagination import people_paginator
 from registry.views.public import relatives_of
 
@@ -42,6 +43,7 @@ def filtered_people(request) -> PersonFilter:
 
 
 @require_GET
+@cached_public_page
 def people_list(request):
     """``/api/v1/people/?q=…&filters``: a page of published people."""
     filterset = filtered_people(request)
@@ -68,6 +70,7 @@ def people_list(request):
 
 
 @require_GET
+@cached_public_page
 def person_detail(request, pk: int):
     """``/api/v1/people/<id>/``: one published person with names, events and sources."""
     person = get_object_or_404(people_in_full(), pk=pk)

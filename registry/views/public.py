@@ -7,13 +7,15 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
-from registry.pagination import people_paginator
+from registry.page_cache import cached_public_page
+from registry.pagination import cached_count, people_paginator
 from registry.search import matched_variant, nearest_names, parse_query
 from registry.templatetags.registry import life_years
 
@@ -21,6 +23,7 @@ ON_THIS_DAY_KINDS = (RepressionEvent.Kind.ARREST, RepressionEvent.Kind.SENTENCE,
                      RepressionEvent.Kind.EXECUTION, RepressionEvent.Kind.DEATH_IN_CUSTODY)
 
 
+@cached_public_page
 def home(request):
     published = Person.objects.published()
     today = timezone.localdate()
@@ -33,7 +36,7 @@ def home(request):
         .order_by("date_lower", "id")[:12]
     )
     context = {
-        "person_count": published.count(),
+        "person_count": cached_count(published),
         "on_this_day": on_this_day,
         "today": today,
         "latest": published.order_by("-published_at", "-id")[:8],
@@ -41,6 +44,7 @@ def home(request):
     return render(request, "registry/home.html", context)
 
 
+@cached_public_page
 def search(request):
     """Results for a name and any filters; the same query string feeds the API and export."""
     people = Person.objects.published().select_related("birth_place").prefetch_related(
@@ -69,6 +73,7 @@ def search(request):
     return render(request, "registry/search.html", context)
 
 
+@method_decorator(cached_public_page, name="dispatch")
 class PersonDetailView(DetailView):
     template_name = "registry/person_detail.html"
     context_object_name = "person"

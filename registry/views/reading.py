@@ -9,7 +9,7 @@ import csv
 import random
 
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from registry import reading
 from registry.export import spreadsheet_safe
 from registry.filters import PersonFilter
+from registry.freshness import SHARED_CACHE
 from registry.models import Person
 from registry.pagination import cached_count
 
@@ -195,7 +196,9 @@ def reader_card(request):
     """One name at a time, large and plain, for readers in many places reading one list.
 
     "Next unread" advances one counter shared by everyone reading the same list (in the
-    cache), so two readers never get the same name; "at random" draws any name of it."""
+    cache all workers share), so two readers do not get the same name; "at random" draws
+    any name of it."""
+    shared = caches[SHARED_CACHE]
     params = request.POST if request.method == "POST" else request.GET
     chosen = ReadingList(params)
     if not chosen.is_valid():
@@ -207,17 +210,17 @@ def reader_card(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "restart":
-            cache.set(counter, 0, CARD_SECONDS)
+            shared.set(counter, 0, CARD_SECONDS)
             return redirect(f"{card_url}?{chosen.query()}")
         if action == "random" and total:
             number = random.randint(1, total)
         else:
-            cache.add(counter, 0, CARD_SECONDS)
-            number = cache.incr(counter)
+            shared.add(counter, 0, CARD_SECONDS)
+            number = shared.incr(counter)
         return redirect(f"{card_url}?{chosen.query(n=number)}")
     number = request.GET.get("n")
     context = {"chosen": chosen, "total": total, "querystring": chosen.query(),
-               "read": cache.get(counter, 0), "number": None, "entry": None}
+               "read": shared.get(counter, 0), "number": None, "entry": None}
     if number is not None:
         try:
             number = int(number)

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
@@ -229,3 +230,19 @@ def test_a_honeypot_post_decodes_none_of_its_files(client):
                                       **{"photos-0-image": jpeg()}))
 
     assert not SubmissionPhoto.objects.exists()
+
+
+def test_two_families_opening_the_form_get_their_own_keys_and_both_can_send():
+    """The blank form is kept rendered; its CSRF token and upload key must still be each
+    family's own, or one family's photographs would join another's submission."""
+    families = [Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)]
+    pages = [family.get("/submit/").content.decode() for family in families]
+    keys = [re.search(r'name="upload_key" value="([^"]+)"', page).group(1) for page in pages]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+              for page in pages]
+    assert keys[0] != keys[1] and tokens[0] != tokens[1]
+
+    for family, key, token in zip(families, keys, tokens, strict=True):
+        sent = family.post("/submit/", form_data(upload_key=key, csrfmiddlewaretoken=token))
+        assert sent.status_code == 302
+    assert Submission.objects.count() == 2

@@ -1,0 +1,113 @@
+"""Pages served again from the cache are never older than the published registry.
+
+A profile, a search or the home page is rendered once and then served from the cache; any
+moderator's change to what those pages show must be visible on the very next request.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from registry import moderation
+from registry.importer import RecordImporter
+from registry.models import MediaStatus, Person, Photo
+from tests.factories import EventFactory, PublishedPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def profile_of(client, person):
+    return client.get(reverse("registry:person", args=[person.pk]))
+
+
+def test_a_kept_profile_is_served_without_reading_the_person_again(
+        client, django_assert_num_queries):
+    person = PublishedPersonFactory(surname="Сейфуллин")
+    first = profile_of(client, person)
+    with django_assert_num_queries(1):  # the published generation, nothing of the person
+        again = profile_of(client, person)
+    assert again.status_code == 200
+    assert "Сейфуллин" in again.content.decode()
+    assert TOKEN.sub("", again.content.decode()) == TOKEN.sub("", first.content.decode())
+
+
+def test_a_hidden_person_is_gone_from_a_kept_profile_at_once(client, moderator):
+    person = PublishedPersonFactory(surname="Сейфуллин")
+    assert profile_of(client, person).status_code == 200
+
+    moderation.person_hide(person=person, moderator=moderator, reason="the family asked")
+
+    assert profile_of(client, person).status_code == 404
+
+
+def test_a_corrected_event_shows_on_a_kept_profile_at_once(client):
+    event = EventFactory(article="58-10")
+    assert "58-10" in profile_of(client, event.person).content.decode()
+
+    event.article = "58-6"
+    event.save()
+
+    page = profile_of(client, event.person).content.decode()
+    assert "58-6" in page and "58-10" not in page
+
+
+def test_an_approved_photo_shows_on_a_kept_profile_at_once(client, moderator):
+    person = PublishedPersonFactory()
+    photo = Photo.objects.create(person=person, image="photos/x.jpg", caption="На даче, 1935",
+                                 status=MediaStatus.PENDING)
+    assert "На даче" not in profile_of(client, person).content.decode()
+
+    moderation.photo_approve(photo=photo, moderator=moderator)
+
+    assert "На даче" in profile_of(client, person).content.decode()
+
+
+def test_a_kept_search_finds_a_person_published_after_it(client, moderator):
+    PublishedPersonFactory(surname="Байтурсынов")
+    waiting = PublishedPersonFactory(surname="Байтурсынов", given_name="Ахмет",
+                                     status=Person.Status.PENDING)
+    search = reverse("registry:search") + "?q=Байтурсынов"
+    assert "1 person found" in client.get(search).content.decode()
+
+    moderation.person_publish(person=waiting, moderator=moderator)
+
+    assert "2 people found" in client.get(search).content.decode()
+
+
+def test_an_imported_book_of_memory_shows_in_a_kept_search_at_once(client):
+    search = reverse("registry:search") + "?q=Жургенов"
+    assert "No published person" in client.get(search).content.decode()
+
+    RecordImporter(status="published").run(
+        "surname,given_name\nЖургенов,Темирбек\n".encode().splitlines(keepends=True))
+
+    assert "1 person found" in client.get(search).content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_from_a_kept_page():
+    """The language switcher is a form: a kept page must not hand one visitor's token to
+    another, and the token it does hand out must work."""
+    person = PublishedPersonFactory()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_token = TOKEN.search(profile_of(first, person).content.decode()).group(1)
+    second_page = profile_of(second, person)
+    second_token = TOKEN.search(second_page.content.decode()).group(1)
+
+    assert second_token != first_token
+    switched = second.post(reverse("set_language"), {
+        "language": "ru", "next": person.get_absolute_url(),
+        "csrfmiddlewaretoken": second_token})
+    assert switched.status_code == 302
+    assert '<html lang="ru">' in profile_of(second, person).content.decode()
+
+
+def test_a_page_is_kept_per_language(client):
+    person = PublishedPersonFactory()
+    english = profile_of(client, person).content.decode()
+    client.cookies["django_language"] = "ru"
+    russian = profile_of(client, person).content.decode()
+    assert '<html lang="en">' in english and '<html lang="ru">' in russian
