@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.freshness import SHARED_CACHE
+from registry.freshness import SHARED_CACHE, published_generation
 from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
 from registry.names import place_key
 from registry.search import search_people
@@ -36,7 +36,11 @@ def known_values(field: str) -> list[tuple[str, str]]:
                   .values_list(field, flat=True).distinct())
         return [(value, value) for value in values]
 
-    return caches[SHARED_CACHE].get_or_set(f"known-values:{field}", distinct, FACET_SECONDS)
+    generation = published_generation()
+    if generation is None:
+        return distinct()
+    return caches[SHARED_CACHE].get_or_set(f"known-values:{generation}:{field}", distinct,
+                                           FACET_SECONDS)
 
 
 def _events(**lookups) -> QuerySet:
@@ -268,12 +272,17 @@ def places_named(name: str) -> list[int]:
 def facets(results: QuerySet[Person], params) -> dict[str, list[tuple[str, str, int]]]:
     """Counts beside the filters: for each filter, (value, label, people) in ``results``.
 
-    Cached for a few minutes per query string, since a broad query counts many people,
-    and shared by all workers: a broad filter's first count takes seconds.
+    Cached for a few minutes per query string and published generation, since a broad
+    query counts many people, and shared by all workers: a broad filter's first count
+    takes seconds.
     """
     params = params.copy()
     params.pop("page", None)
-    key = "facets:" + hashlib.sha256(
+    generation = published_generation()
+    if generation is None:
+        return _count_facets(results)
+    # Under the published generation: a person just hidden must not be counted any more.
+    key = f"facets:{generation}:" + hashlib.sha256(
         f"{get_language()}?{params.urlencode()}".encode()).hexdigest()
     return caches[SHARED_CACHE].get_or_set(key, lambda: _count_facets(results), FACET_SECONDS)
 

@@ -19,8 +19,12 @@ SHARED_CACHE = "shared"
 GENERATION_KEY = "registry:published-generation"
 
 
-def published_generation() -> str:
-    """The current generation: read before the records it covers (see ``published_changed``)."""
+def published_generation() -> str | None:
+    """The current generation: read before the records it covers (see ``published_changed``).
+
+    None when the shared cache cannot give one (its write failed): callers then compute
+    afresh and keep nothing, rather than keep under a key that could come back.
+    """
     shared = caches[SHARED_CACHE]
     generation = shared.get(GENERATION_KEY)
     if generation is None:  # first use, or evicted: any new value works, all keys move on
@@ -48,7 +52,7 @@ def _new_generation() -> None:
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_migrate, post_save
 
     from registry.models import (
         Camp,
@@ -73,3 +77,10 @@ def connect_signals() -> None:
                           dispatch_uid=f"published-changed-save-{model.__name__}")
         post_delete.connect(published_changed, sender=model,
                             dispatch_uid=f"published-changed-delete-{model.__name__}")
+    # A deployment migrates: pages kept by the old templates and code are retired with it.
+    post_migrate.connect(_after_migrate, dispatch_uid="published-changed-migrate")
+
+
+def _after_migrate(sender, using="default", **kwargs) -> None:
+    if sender.name == "registry" and using == "default":
+        published_changed()

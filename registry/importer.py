@@ -174,6 +174,15 @@ class RecordImporter:
         header = self._read_header(reader)
         self._parser = parser = _RowParser(header)
         self._plan_person_fields(header)
+        try:
+            self._import_rows(reader, header, parser)
+        finally:
+            # Written in bulk, without the signals of save(); each batch is committed on its
+            # own, so even an import stopped part-way has changed what visitors see.
+            published_changed()
+        return self.result
+
+    def _import_rows(self, reader, header: list[str], parser: _RowParser) -> None:
         with sqlite_import_settings():
             batch: list[ParsedRow] = []
             batch_ids: set[str] = set()
@@ -195,8 +204,6 @@ class RecordImporter:
                     self._write(batch)
                     batch, batch_ids = [], set()
             self._write(batch)
-        published_changed()  # written in bulk, without the signals of save()
-        return self.result
 
     def _read_header(self, reader) -> list[str]:
         try:

@@ -38,16 +38,20 @@ PAGE_FORMAT = 2
 class PerVisitorValue:
     """A value a page writes that must differ for each visitor: where it is (``pattern``,
     its first group) and how to make a new one for a visitor (``make(request)``). Every
-    place of one value in a page gets the same new value."""
+    place of one value in a page gets the same new value. ``field`` is what every place of
+    it contains: a page where it appears more often than ``pattern`` matched (a template
+    that writes the field another way) is not kept, rather than hand one visitor's value
+    to everyone."""
 
     pattern: re.Pattern
     make: Callable
+    field: bytes
 
 
 # What Django's {% csrf_token %} writes; get_token also sets the visitor's cookie if new.
 CSRF_TOKEN = PerVisitorValue(
     re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]*)">'),
-    get_token)
+    get_token, b'"csrfmiddlewaretoken"')
 
 
 def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = (CSRF_TOKEN,)):
@@ -60,14 +64,16 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         key = _page_key(request)
-        kept = _kept_page(key)
+        kept = _kept_page(key) if key else None
         if kept is not None:
             return _response_from(kept, request, per_visitor)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        if key and response.status_code == 200 and not response.streaming:
             if hasattr(response, "render"):
                 response.render()
-            _keep_page(key, _kept(response, per_visitor))
+            kept = _kept(response, per_visitor)
+            if kept is not None:
+                _keep_page(key, kept)
         return response
 
     return kept_or_rendered
@@ -92,18 +98,28 @@ def _keep_page(key: str, kept: tuple) -> None:
     caches[SHARED_CACHE].set(key, kept, PAGE_SECONDS)
 
 
-def _page_key(request) -> str:
+def _page_key(request) -> str | None:
+    """None when there is no generation to keep pages under (see published_generation)."""
+    generation = published_generation()
+    if generation is None:
+        return None
     # The whole address, host included: pages write absolute links (canonical, citation).
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
     day = timezone.localdate().isoformat()
-    return f"page:{PAGE_FORMAT}:{published_generation()}:{day}:{get_language()}:{address}"
+    return f"page:{PAGE_FORMAT}:{generation}:{day}:{get_language()}:{address}"
 
 
-def _kept(response: HttpResponse, per_visitor: tuple[PerVisitorValue, ...]) -> tuple:
-    """(compressed content, [(start, end, which per-visitor value)] in order, headers)."""
+def _kept(response: HttpResponse, per_visitor: tuple[PerVisitorValue, ...]) -> tuple | None:
+    """(compressed content, [(start, end, which per-visitor value)] in order, headers), or
+    None for a page whose per-visitor values cannot all be found."""
     content = response.content
-    spans = sorted((*match.span(1), number) for number, value in enumerate(per_visitor)
-                   for match in value.pattern.finditer(content))
+    spans = []
+    for number, value in enumerate(per_visitor):
+        found = [(*match.span(1), number) for match in value.pattern.finditer(content)]
+        if len(found) != content.count(value.field):
+            return None
+        spans += found
+    spans.sort()
     headers = {name: value for name, value in response.headers.items()
                if name.lower() not in ("set-cookie", "vary", "content-length")}
     return zlib.compress(content, 1), spans, headers

@@ -82,6 +82,9 @@ def cached_count(queryset: QuerySet) -> int:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # .none(): nothing to count
         return 0
+    generation = published_generation()
+    if generation is None:
+        return queryset.count()
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    key = f"count:{published_generation()}:{digest}"
+    key = f"count:{generation}:{digest}"
     return caches[SHARED_CACHE].get_or_set(key, queryset.count, COUNT_SECONDS)

@@ -191,6 +191,20 @@ class _Echo:
         return value
 
 
+def _next_unread(shared, counter: str) -> int:
+    """Advance the list's counter. Redis counts atomically; the database cache reads and
+    writes (two readers pressing at the same instant can get the same name), and its
+    ``incr`` rewrites the entry with the default lifetime, so the card's is set again."""
+    shared.add(counter, 0, CARD_SECONDS)
+    try:
+        number = shared.incr(counter)
+    except ValueError:  # expired between the two calls
+        number = 1
+        shared.set(counter, number, CARD_SECONDS)
+    shared.touch(counter, CARD_SECONDS)
+    return number
+
+
 @require_http_methods(["GET", "POST"])
 def reader_card(request):
     """One name at a time, large and plain, for readers in many places reading one list.
@@ -215,8 +229,7 @@ def reader_card(request):
         if action == "random" and total:
             number = random.randint(1, total)
         else:
-            shared.add(counter, 0, CARD_SECONDS)
-            number = shared.incr(counter)
+            number = _next_unread(shared, counter)
         return redirect(f"{card_url}?{chosen.query(n=number)}")
     number = request.GET.get("n")
     context = {"chosen": chosen, "total": total, "querystring": chosen.query(),

@@ -71,7 +71,7 @@ def _uploads_limited(request) -> bool:
 # (~40 ms of its 73 fields) and each family gets its own CSRF token and upload key.
 UPLOAD_KEY_FIELD = PerVisitorValue(
     re.compile(rb'<input type="hidden" name="upload_key" value="([^"]*)">'),
-    lambda request: new_upload_key())
+    lambda request: new_upload_key(), b'"upload_key"')
 
 
 def new_upload_key() -> str:

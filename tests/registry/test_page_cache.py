@@ -111,3 +111,36 @@ def test_a_page_is_kept_per_language(client):
     client.cookies["django_language"] = "ru"
     russian = profile_of(client, person).content.decode()
     assert '<html lang="en">' in english and '<html lang="ru">' in russian
+
+
+def test_a_kept_search_is_served_without_searching_again(client, django_assert_num_queries):
+    PublishedPersonFactory(surname="Байтурсынов")
+    search = reverse("registry:search") + "?q=Байтурсынов"
+    client.get(search)
+    with django_assert_num_queries(1):  # the published generation only
+        assert "1 person found" in client.get(search).content.decode()
+
+
+def test_a_hidden_person_is_no_longer_counted_beside_the_filters(client, moderator):
+    PublishedPersonFactory(surname="Шмидт", nationality="немец")
+    hidden = PublishedPersonFactory(surname="Шмидт", nationality="поляк")
+    search = reverse("registry:search") + "?q=Шмидт"
+    assert "поляк" in client.get(search).content.decode()
+
+    moderation.person_hide(person=hidden, moderator=moderator, reason="the family asked")
+
+    page = client.get(search).content.decode()
+    assert "1 person found" in page and "немец" in page and "поляк" not in page
+
+
+def test_a_page_whose_token_cannot_be_found_is_not_kept():
+    """A template that wrote the token some other way would otherwise hand the first
+    visitor's token to everyone."""
+    from django.http import HttpResponse
+
+    from registry.page_cache import CSRF_TOKEN, _kept
+
+    usual = HttpResponse('<input type="hidden" name="csrfmiddlewaretoken" value="abc">')
+    other = HttpResponse('<input name="csrfmiddlewaretoken" type="hidden" value="abc">')
+    assert _kept(usual, (CSRF_TOKEN,)) is not None
+    assert _kept(other, (CSRF_TOKEN,)) is None

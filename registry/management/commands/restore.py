@@ -20,6 +20,7 @@ from django.db import connection
 from psycopg import sql
 
 from registry import backups
+from registry.freshness import published_changed
 from registry.management.commands.verify_backup import verify
 
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             raise backups.BackupError(f"pg_restore failed: {result.stderr.strip()}")
         self.analyze(database)
         backups.extract_media(backup / backups.MEDIA_ARCHIVE)
+        # Pages kept from the database before (in Redis, or in workers' memory) must go.
+        published_changed()
 
     def prepare_database(self, database: dict, maintenance_db: str) -> int:
         """Create the target database, or make sure the existing one is empty; the server's
