@@ -3,10 +3,10 @@
 A search page takes ~20 ms to rank, count and render (seconds for a broad filter the first
 time) and a profile ~12 ms; served from here either takes about a millisecond, reading the
 generation included. Pages are kept in each worker's memory and, for the other workers, in
-the shared cache. A page is kept
-per address, language and day (profiles say "accessed <today>", the home page "on this
-day") under the published generation (``registry.freshness``): a moderator's change to
-anything a page shows retires every kept page at once, so nothing hidden is ever served.
+the shared cache. A page is kept per address, language and day (profiles say "accessed
+<today>", the home page "on this day") under the published generation
+(``registry.freshness``): a moderator's change to anything a page shows retires every kept
+page at once, so nothing hidden is ever served.
 
 Every page carries a CSRF token (the language switcher is a POST form). Tokens are
 per visitor, so a kept page remembers where its tokens were and each visitor gets their own
