@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from registry.filters import PersonFilter, facets
-from registry.freshness import published_generation
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
 from registry.page_cache import cached_public_page
 from registry.pagination import cached_count, people_paginator
@@ -55,7 +54,7 @@ def search(request):
     asked = filterset.is_bound and filterset.is_valid() and any(
         value not in (None, "") for value in filterset.form.cleaned_data.values())
     context = {"filterset": filterset, "query": request.GET.get("q", "").strip()[:200],
-               "page": None, "generation": published_generation()}
+               "page": None}
     if asked:
         paginator = people_paginator(filterset, settings.REGISTRY_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
