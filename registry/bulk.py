@@ -23,9 +23,10 @@ with a regular expression, which cost more than SQLite's own work).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -58,6 +59,7 @@ class BulkInserter:
         self.history_model = getattr(model, "history", None) and model.history.model
         self._builders: dict[tuple[str, ...], Callable] = {}
         self._vendor = None
+        self._now = self._db_now = None
 
     def insert(self, rows: list[dict], *, change_reason: str, user_id: int | None = None,
                returning: bool = False) -> list[int]:
@@ -65,35 +67,92 @@ class BulkInserter:
 
         Returns the new primary keys in the order of ``rows`` when ``returning``.
         """
-        if not rows:
-            return []
-        if self._vendor != connection.vendor:  # builders bake in the driver's conversions
-            self._builders, self._vendor = {}, connection.vendor
         now = timezone.now()
-        db_now = now if connection.vendor == "postgresql" else (
-            connection.ops.adapt_datetimefield_value(now))
+        return self.write(self.values(rows, now), now=now, change_reason=change_reason,
+                          user_id=user_id, returning=returning)
+
+    def values(self, rows: Iterable[dict], now: datetime.datetime) -> list[list]:
+        """The column values of ``rows``, ready for ``write``; ``now`` is the time stamped.
+
+        Touches no database, so a thread of its own can make them while ``write`` sends
+        others. Each is a list: its owner's id may be filled in later (``column_index``).
+        """
+        if now is not self._now:  # an importer makes values a row at a time
+            if self._vendor != connection.vendor:  # builders bake in the driver's conversions
+                self._builders, self._vendor = {}, connection.vendor
+            self._now, self._db_now = now, (now if connection.vendor == "postgresql" else
+                                            connection.ops.adapt_datetimefield_value(now))
+        db_now = self._db_now
         builders = self._builders
         values = []
         for row in rows:
             keys = tuple(row)
             build = builders.get(keys) or self._compile(keys)
             values.append(build(row, db_now))
+        return values
+
+    def column_index(self, attname: str) -> int:
+        """Where the field ``attname`` is in a list of ``values``."""
+        return next(n for n, f in enumerate(self.fields) if f.attname == attname)
+
+    def write(self, values: list[list], *, now: datetime.datetime, change_reason: str,
+              user_id: int | None = None, returning: bool = False) -> list[int]:
+        """Insert rows made by ``values`` and one '+' revision each, dated ``now``.
+
+        Returns the new primary keys in the order of ``values`` when ``returning``. The
+        lists of ``values`` are used up (PostgreSQL adds the id and revision columns to
+        them rather than copying each row twice).
+        """
+        if not values:
+            return []
         want_ids = returning or self.history_model is not None
         table = self.model._meta.db_table
         columns = [f.column for f in self.fields]
         with transaction.atomic(savepoint=False):  # the id ranges below need one transaction
             if connection.vendor == "postgresql":
-                ids = _copy(table, columns, values, with_ids=want_ids)
+                ids = self._write_postgresql(values, columns, now, change_reason, user_id,
+                                             want_ids=want_ids)
             else:
                 ids = _insert_sqlite(table, columns, values, returning=want_ids)
-            if self.history_model is not None:
-                self._copy_to_history(ids, now, change_reason, user_id)
+                if self.history_model is not None:
+                    self._copy_to_history(ids, now, change_reason, user_id)
         return ids if returning else []
+
+    def _write_postgresql(self, values: list[list], columns: list[str], now,
+                          change_reason: str, user_id: int | None, *, want_ids: bool):
+        """COPY the rows in, then the same rows with the revision's columns into history.
+
+        The rows are at hand: sending them again costs the server less than finding each
+        one again by id to copy it (``INSERT … SELECT … WHERE id = ANY``).
+        """
+        ids = []
+        if want_ids:
+            ids = _reserve_ids(self.model._meta.db_table, len(values))
+            for pk, row in zip(ids, values, strict=True):
+                row.insert(0, pk)
+            columns = ["id", *columns]
+        _copy(self.model._meta.db_table, columns, values)
+        if self.history_model is not None:
+            extra = self._revision_columns(now, change_reason, user_id)
+            extra_values = [_converter(f)(value) for f, value in extra.items()]
+            for row in values:
+                row.extend(extra_values)
+            _copy(self.history_model._meta.db_table, [*columns, *(f.column for f in extra)],
+                  values)
+        return ids
+
+    def _revision_columns(self, now, change_reason: str, user_id: int | None) -> dict:
+        """The history table's own fields of a '+' revision, with their values."""
+        history_fields = {f.attname: f for f in self.history_model._meta.concrete_fields}
+        extra = {"history_date": now, "history_change_reason": change_reason,
+                 "history_type": "+", "history_user_id": user_id}
+        return {history_fields[name]: value for name, value in extra.items()
+                if name in history_fields}
 
     # --- compiling a row builder ------------------------------------------------------
 
     def _compile(self, keys: tuple[str, ...]) -> Callable:
-        """A function ``(row, now) -> tuple of column values`` for rows with these keys."""
+        """A function ``(row, now) -> list of column values`` for rows with these keys."""
         unknown = set(keys) - self.attnames
         if unknown:
             raise ValueError(f"{self.model.__name__} has no field(s) "
@@ -142,7 +201,7 @@ class BulkInserter:
                 env[f"k{number}"] = _converter(field)(field.get_default())
                 expressions.append(f"k{number}")
         source = ("def build(row, now):\n" + "".join(line + "\n" for line in lines)
-                  + "    return (" + "".join(e + ", " for e in expressions) + ")\n")
+                  + "    return [" + ", ".join(expressions) + "]\n")
         exec(compile(source, f"<BulkInserter {self.model.__name__} {keys}>", "exec"), env)
         self._builders[keys] = env["build"]
         return env["build"]
@@ -150,33 +209,21 @@ class BulkInserter:
     # --- revisions ----------------------------------------------------------------
 
     def _copy_to_history(self, ids: list[int], now, change_reason: str, user_id: int | None):
-        """Copy the rows just written into the history table, as '+' revisions."""
-        history_fields = {f.attname: f for f in self.history_model._meta.concrete_fields}
-        extra = {"history_date": now, "history_change_reason": change_reason,
-                 "history_type": "+", "history_user_id": user_id}
-        extra = {history_fields[name]: value for name, value in extra.items()
-                 if name in history_fields}
-        quote = connection.ops.quote_name
+        """SQLite: copy the rows just written into the history table, by the database."""
+        extra = self._revision_columns(now, change_reason, user_id)
         columns = ["id", *(f.column for f in self.fields)]
+        quote = connection.ops.quote_name
         target = ", ".join(map(quote, [*columns, *(f.column for f in extra)]))
-        placeholders = ", ".join(_typed_placeholder(f) for f in extra)
+        placeholders = ", ".join("?" for _ in extra)
+        # The ids of one transaction's inserts are consecutive on SQLite (it has a single
+        # writer, and new ids are above every id used before), so a range selects exactly
+        # these rows; the count below checks it.
         sql = (f"INSERT INTO {quote(self.history_model._meta.db_table)} ({target}) "
                f"SELECT {', '.join(map(quote, columns))}, {placeholders} "
-               f"FROM {quote(self.model._meta.db_table)} ")
+               f"FROM {quote(self.model._meta.db_table)} WHERE id BETWEEN ? AND ? ORDER BY id")
         params = [_converter(f)(value) for f, value in extra.items()]
-        if connection.vendor == "postgresql":
-            sql += "WHERE id = ANY(%s) ORDER BY id"
-            params.append(ids)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                copied = cursor.rowcount
-        else:
-            # The ids of one transaction's inserts are consecutive on SQLite (it has a
-            # single writer, and new ids are above every id used before), so a range
-            # selects exactly these rows; the count below checks it.
-            sql = sql.replace("%s", "?") + "WHERE id BETWEEN ? AND ? ORDER BY id"
-            params += [min(ids), max(ids)]
-            copied = _sqlite().execute(sql, params).rowcount
+        params += [min(ids), max(ids)]
+        copied = _sqlite().execute(sql, params).rowcount
         if copied != len(ids):
             raise RuntimeError(f"{self.model.__name__}: wrote {len(ids)} rows but found "
                                f"{copied} to copy into the history")
@@ -209,15 +256,6 @@ def _default_partial_date(field: models.Field):
     return field.get_default() or None
 
 
-def _typed_placeholder(field: models.Field) -> str:
-    """A parameter in a SELECT list: PostgreSQL needs its type (NULL has none)."""
-    if connection.vendor != "postgresql":
-        return "%s"
-    if isinstance(field, (models.CharField, models.TextField)):
-        return "CAST(%s AS text)"
-    return f"CAST(%s AS {field.db_type(connection)})"
-
-
 # --- writing --------------------------------------------------------------------------
 
 def _sqlite():
@@ -226,7 +264,7 @@ def _sqlite():
     return connection.connection
 
 
-def _insert_sqlite(table: str, columns: list[str], rows: list[tuple], *,
+def _insert_sqlite(table: str, columns: list[str], rows: list[list], *,
                    returning: bool) -> list[int]:
     quote = connection.ops.quote_name
     placeholder = "(" + ", ".join(["?"] * len(columns)) + ")"
@@ -247,32 +285,49 @@ def _insert_sqlite(table: str, columns: list[str], rows: list[tuple], *,
     return ids
 
 
-def _copy(table: str, columns: list[str], rows: list[tuple], *, with_ids: bool) -> list[int]:
-    """PostgreSQL: reserve ids from the table's sequence if needed, then COPY the rows in.
+def _reserve_ids(table: str, count: int) -> list[int]:
+    """PostgreSQL: ``count`` new ids from the table's sequence (the one INSERT would use).
 
-    COPY is the fastest way into PostgreSQL, but returns nothing, so the ids are
-    taken from the identity sequence first (the same sequence INSERT would use).
+    COPY is the fastest way into PostgreSQL but returns nothing, so ids come first.
     """
-    quote = connection.ops.quote_name
-    ids = []
     with connection.cursor() as cursor:
-        if with_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                "FROM generate_series(1, %s)", [table, len(rows)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
-            columns = ["id", *columns]
-        statement = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+        # The sequence's name is looked up once: as an argument of nextval() it would be
+        # looked up again for every id, which was most of the cost of taking them.
+        cursor.execute("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, 'id') "
+                       "AS regclass) AS seq, generate_series(1, %s)", [table, count])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy(table: str, columns: list[str], rows: list[list]) -> None:
+    """PostgreSQL: COPY ``rows`` (values of ``columns``) into ``table``."""
+    quote = connection.ops.quote_name
+    # Binary: no value is turned into text and parsed back, which took three times the
+    # client's time of the binary form and more of the server's. It needs each column's
+    # exact type (an int is an int2, int4 or int8), read from the catalogue.
+    statement = (f"COPY {quote(table)} ({', '.join(map(quote, columns))}) "
+                 f"FROM STDIN (FORMAT BINARY)")
+    with connection.cursor() as cursor:
+        types = _column_types(cursor, table, columns)
         with cursor.cursor.copy(statement) as copy:
+            copy.set_types(types)
             write_row = copy.write_row
-            if with_ids:
-                for pk, row in zip(ids, rows, strict=True):
-                    write_row((pk, *row))
-            else:
-                for row in rows:
-                    write_row(row)
-    return ids
+            for row in rows:
+                write_row(row)
+
+
+_COLUMN_TYPES: dict[tuple, list[int]] = {}
+
+
+def _column_types(cursor, table: str, columns: list[str]) -> list[int]:
+    """The type (oid) of each of ``table``'s ``columns``, read once per database."""
+    key = (connection.settings_dict["NAME"], table, tuple(columns))
+    if key not in _COLUMN_TYPES:
+        cursor.execute("SELECT attname, atttypid FROM pg_attribute "
+                       "WHERE attrelid = CAST(%s AS regclass) AND attnum > 0 "
+                       "AND NOT attisdropped", [connection.ops.quote_name(table)])
+        types = dict(cursor.fetchall())
+        _COLUMN_TYPES[key] = [types[column] for column in columns]
+    return _COLUMN_TYPES[key]
 
 
 def _statement_sizes(row_count: int, column_count: int):
@@ -328,6 +383,8 @@ def _converter(field: models.Field) -> Callable:
             return _identity  # psycopg takes date objects as they are
         return connection.ops.adapt_datefield_value
     if isinstance(field, models.UUIDField):
+        if connection.vendor == "postgresql":  # binary COPY takes UUID objects only
+            return lambda value: value if value is None else uuid.UUID(str(value))
         return lambda value: value.hex if isinstance(value, uuid.UUID) else value
     if isinstance(field, (models.CharField, models.TextField, models.IntegerField,
                           models.BooleanField, models.ForeignKey, models.FloatField)):

@@ -14,13 +14,17 @@ the file, so a moderator can see where a value came from and revert it.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import json
 import operator
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -126,6 +130,20 @@ class ParsedRow:
     values: dict
     person: Person | None = None  # set for a row that updates an existing record
     person_id: int | None = None
+    # The columns of the new person and of its parts (model -> rows), made ahead in case
+    # the row adds a person; the parts' person slot is filled in once the person has an id.
+    person_values: list | None = None
+    part_values: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """Rows parsed and made ready to write, the bad ones among them, and the new words."""
+
+    rows: list[ParsedRow]
+    errors: list[RowError]
+    now: datetime.datetime
+    vocabulary: tuple = ()
 
 
 class RecordImporter:
@@ -148,12 +166,13 @@ class RecordImporter:
         self.result = ImportResult()
         self._places = _PlaceIndex()
         self._camps = _CampIndex()
-        self._sources: dict[str, Source] = {}
+        self._sources: dict[str, int] = {}  # title -> id, of the sources cited so far
         # What a new person's row adds beside the person: (model, rows for one person).
-        # Each function takes the row's values and the person's id and returns dicts for
-        # BulkInserter(model); one more kind of derived row per person is one more line
-        # here (re-imported people go through _write_parts_of_existing instead).
-        self._parts: list[tuple[type[models.Model], Callable[[dict, int], list[dict]]]] = [
+        # Each function takes the row's values and returns dicts for BulkInserter(model)
+        # without the person, and touches no database: they run ahead, in the reading
+        # thread. One more kind of derived row per person is one more line here
+        # (re-imported people go through _write_parts_of_existing instead).
+        self._parts: list[tuple[type[models.Model], Callable[[dict], list[dict]]]] = [
             (NameVariant, self._variant_rows),
             (RepressionEvent, self._event_rows),
             (Citation, self._citation_rows),
@@ -162,6 +181,9 @@ class RecordImporter:
         self._vocabulary = Vocabulary()  # spellings, stems and sounds of the names
         self._inserters = {model: BulkInserter(model)
                            for model in (Person, *(model for model, _ in self._parts))}
+        self._person_slots = {model: self._inserters[model].column_index("person_id")
+                              for model, _ in self._parts}
+        self._source_slot = self._inserters[Citation].column_index("source_id")
         self._parser: _RowParser | None = None
 
     # --- reading -------------------------------------------------------------------
@@ -172,38 +194,73 @@ class RecordImporter:
                                 errors="surrogateescape", newline="")
         reader = csv.reader(text)
         header = self._read_header(reader)
-        self._parser = parser = _RowParser(header)
+        self._parser = _RowParser(header)
         self._plan_person_fields(header)
+        # Read now, in this thread: the reading thread below must not use the database.
+        self._places.load()
+        self._camps.load()
+        if self.default_source_title:
+            self._source_id(self.default_source_title)
         try:
-            self._import_rows(reader, header, parser)
+            with sqlite_import_settings():
+                # A thread reads, checks and prepares the next batch while this one waits
+                # for the database to write the last: on PostgreSQL that overlap is most
+                # of an import's speed (docs/performance.md).
+                for batch in read_ahead(self._prepared_batches(reader, header)):
+                    for error in batch.errors:
+                        self._reject(error)
+                    self._write(batch)
         finally:
             # Written in bulk, without the signals of save(); each batch is committed on its
             # own, so even an import stopped part-way has changed what visitors see.
             published_changed()
         return self.result
 
-    def _import_rows(self, reader, header: list[str], parser: _RowParser) -> None:
-        with sqlite_import_settings():
-            batch: list[ParsedRow] = []
-            batch_ids: set[str] = set()
-            has_external_id = "external_id" in header
-            for row in reader:
-                parsed = self._parse_row(parser, row, reader.line_num)
-                if parsed is None:
-                    continue
-                external_id = parsed.values["external_id"] if has_external_id else None
-                if external_id and external_id in batch_ids:
-                    # The same record twice in a file: the later row updates the earlier
-                    # one, which only works once the earlier one is written.
-                    self._write(batch)
-                    batch, batch_ids = [], set()
-                batch.append(parsed)
-                if external_id:
-                    batch_ids.add(external_id)
-                if len(batch) >= self.batch_size:
-                    self._write(batch)
-                    batch, batch_ids = [], set()
-            self._write(batch)
+    def _prepared_batches(self, reader, header: list[str]) -> Iterator[PreparedBatch]:
+        """Batches of rows ready to write, in file order. No database: runs in a thread."""
+        has_external_id = "external_id" in header
+        batch = self._new_batch()
+        batch_ids: set[str] = set()
+        for row in reader:
+            parsed = self._parse_row(row, reader.line_num)
+            if parsed is None:
+                continue
+            if isinstance(parsed, RowError):
+                batch.errors.append(parsed)
+                continue
+            external_id = parsed.values["external_id"] if has_external_id else None
+            if external_id and external_id in batch_ids:
+                # The same record twice in a file: the later row updates the earlier
+                # one, which only works once the earlier one is written.
+                yield self._finish(batch)
+                batch, batch_ids = self._new_batch(), set()
+            self._prepare(parsed, batch.now)
+            batch.rows.append(parsed)
+            if external_id:
+                batch_ids.add(external_id)
+            if len(batch.rows) >= self.batch_size:
+                yield self._finish(batch)
+                batch, batch_ids = self._new_batch(), set()
+        yield self._finish(batch)
+
+    def _new_batch(self) -> PreparedBatch:
+        return PreparedBatch(rows=[], errors=[], now=timezone.now())
+
+    def _finish(self, batch: PreparedBatch) -> PreparedBatch:
+        batch.vocabulary = self._vocabulary.take()
+        return batch
+
+    def _prepare(self, row: ParsedRow, now: datetime.datetime) -> None:
+        """The columns of the person the row would add, and of its parts."""
+        values = row.values
+        if not values.get("surname"):
+            return  # it can only update a record (see _write)
+        published_at = now if self.status == Person.Status.PUBLISHED else None
+        row.person_values = self._inserters[Person].values(
+            [self._person_fields(values, status=self.status, published_at=published_at)],
+            now)[0]
+        row.part_values = {model: self._inserters[model].values(rows_of(values), now)
+                           for model, rows_of in self._parts}
 
     def _read_header(self, reader) -> list[str]:
         try:
@@ -227,7 +284,8 @@ class RecordImporter:
                                   "update records already imported).")
         return names
 
-    def _parse_row(self, parser: _RowParser, row: list[str], line: int) -> ParsedRow | None:
+    def _parse_row(self, row: list[str], line: int) -> ParsedRow | RowError | None:
+        parser = self._parser
         cells = [cell.strip() for cell in row]
         if not any(cells):
             return None  # blank lines are not records
@@ -241,8 +299,7 @@ class RecordImporter:
         else:
             values, reasons = parser.parse(cells)
         if reasons:
-            self._reject(RowError(line, reasons))
-            return None
+            return RowError(line, reasons)
         return ParsedRow(line, values)
 
     def _reject(self, error: RowError):
@@ -254,25 +311,26 @@ class RecordImporter:
 
     # --- writing -------------------------------------------------------------------
 
-    def _write(self, batch: list[ParsedRow]):
-        if not batch:
+    def _write(self, batch: PreparedBatch):
+        if not batch.rows:
             return
         with transaction.atomic():
-            existing = self._existing_people(batch)
+            existing = self._existing_people(batch.rows)
             new_rows, update_rows = [], []
-            for row in batch:
+            for row in batch.rows:
                 row.person = existing.get(row.values.get("external_id")) if existing else None
                 if row.person:
                     update_rows.append(row)
-                elif row.values.get("surname"):
+                elif row.person_values is not None:
                     new_rows.append(row)
                 else:
                     self._reject(RowError(row.line, [
                         f"no surname, and no record has external_id "
                         f"“{row.values.get('external_id')}” to update"]))
-            self._create_people(new_rows)
+            self._create_people(new_rows, batch.now)
             changed = self._update_people(update_rows)
-            changed |= self._write_parts(new_rows, update_rows)
+            changed |= self._write_parts(new_rows, update_rows, batch.now)
+            Vocabulary.write_taken(batch.vocabulary)
             if changed:  # a changed name or a new variant: remake those people's keys
                 reindex_people(changed)
             self.result.updated += len(changed)
@@ -280,20 +338,17 @@ class RecordImporter:
 
     def _existing_people(self, batch: list[ParsedRow]) -> dict[str, Person]:
         ids = [row.values["external_id"] for row in batch if row.values.get("external_id")]
-        if not ids:
+        known = _known_external_ids(ids) if ids else []
+        if not known:  # a new list: no record to load
             return {}
         return {person.external_id: person
-                for person in Person.objects.filter(external_id__in=ids)}
+                for person in Person.objects.filter(external_id__in=known)}
 
-    def _create_people(self, rows: list[ParsedRow]):
+    def _create_people(self, rows: list[ParsedRow], now: datetime.datetime):
         if not rows:
             return
-        published_at = timezone.now() if self.status == Person.Status.PUBLISHED else None
-        person_fields = self._person_fields
-        people = [person_fields(row.values, status=self.status, published_at=published_at)
-                  for row in rows]
-        ids = self._inserters[Person].insert(people, change_reason=self.change_reason,
-                                             returning=True)
+        ids = self._inserters[Person].write([row.person_values for row in rows], now=now,
+                                            change_reason=self.change_reason, returning=True)
         for row, pk in zip(rows, ids, strict=True):
             row.person_id = pk
         self.result.created += len(rows)
@@ -341,44 +396,53 @@ class RecordImporter:
             fields[link_field] = find_place(values[column])
         return fields
 
-    # The parts of a new person (see self._parts). Each returns dicts for BulkInserter.
+    # The parts of a new person (see self._parts): dicts for BulkInserter, without the
+    # person, whose id is not known yet.
 
-    def _variant_rows(self, values: dict, person_id: int) -> list[dict]:
+    def _variant_rows(self, values: dict) -> list[dict]:
         variants = values.get("name_variants")
         if not variants:
             return []
-        return [{"person_id": person_id, "surname": surname, "given_name": given_name,
-                 "patronymic": patronymic}
+        return [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                 for surname, given_name, patronymic in dict.fromkeys(variants)]
 
-    def _event_rows(self, values: dict, person_id: int) -> list[dict]:
-        return [{"person_id": person_id, "kind": kind, **attributes}
-                for kind, attributes in self._event_values(values)]
+    def _event_rows(self, values: dict) -> list[dict]:
+        return [{"kind": kind, **attributes} for kind, attributes in self._event_values(values)]
 
-    def _citation_rows(self, values: dict, person_id: int) -> list[dict]:
-        citation = self._citation(values, person_id)
-        if citation is None:
-            return []
-        return [{"person_id": person_id, "source_id": citation[1], "detail": citation[2]}]
-
-    def _name_key_rows(self, values: dict, person_id: int) -> list[dict]:
+    def _name_key_rows(self, values: dict) -> list[dict]:
         variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
-        return key_rows(person_id, names_of(values, variants),
+        return key_rows(None, names_of(values, variants),
                         **listing({**values, "status": self.status}),
                         vocabulary=self._vocabulary)
 
-    def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow]) -> set[int]:
+    def _citation_rows(self, values: dict) -> list[dict]:
+        title = values.get("source") or self.default_source_title
+        if not title:
+            return []
+        # A source not cited before has no id yet: _write_parts makes it.
+        return [{"source_id": self._sources.get(title),
+                 "detail": values.get("source_detail", "")}]
+
+    def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow],
+                     now: datetime.datetime) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""
-        parts = {model: [] for model, _ in self._parts}
-        for model, rows_of in self._parts:
-            rows = parts[model]
-            for row in new_rows:
-                rows += rows_of(row.values, row.person_id)
+        parts = {model: [] for model in self._person_slots}  # dicts, of re-imported people
         touched_people = self._write_parts_of_existing(updated_rows, parts)
-        for model, rows in parts.items():
-            self._inserters[model].insert(rows, change_reason=self.change_reason)
-        self._vocabulary.write()
+        for row in new_rows:
+            for citation in row.part_values.get(Citation, ()):
+                if citation[self._source_slot] is None:
+                    citation[self._source_slot] = self._source_id(
+                        row.values.get("source") or self.default_source_title)
+        for model, slot in self._person_slots.items():
+            inserter = self._inserters[model]
+            values = inserter.values(parts[model], now)
+            for row in new_rows:
+                person_id = row.person_id
+                for part in row.part_values.get(model, ()):
+                    part[slot] = person_id
+                    values.append(part)
+            inserter.write(values, now=now, change_reason=self.change_reason)
         return touched_people
 
     def _write_parts_of_existing(self, updated_rows: list[ParsedRow], parts: dict) -> set[int]:
@@ -464,11 +528,15 @@ class RecordImporter:
         title = values.get("source") or self.default_source_title
         if not title:
             return None
-        source = self._sources.get(title)
-        if source is None:
-            source, _ = Source.objects.get_or_create(title=title)
-            self._sources[title] = source
-        return person_id, source.pk, values.get("source_detail", "")
+        return person_id, self._source_id(title), values.get("source_detail", "")
+
+    def _source_id(self, title: str) -> int:
+        """The id of the source called ``title``, made if there is none."""
+        source_id = self._sources.get(title)
+        if source_id is None:
+            source_id = Source.objects.get_or_create(title=title)[0].pk
+            self._sources[title] = source_id
+        return source_id
 
 
 # --- parsing values (no database) -------------------------------------------------------
@@ -643,6 +711,21 @@ class _IterableStream(io.RawIOBase):
         return size
 
 
+def _known_external_ids(ids: list[str]) -> list[str]:
+    """Those of ``ids`` that some record has, asked with one parameter, not one per id:
+    composing a statement of thousands of parameters cost more than the database's answer."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql, param = f"SELECT external_id FROM {table} WHERE external_id = ANY(%s)", ids
+    else:
+        sql = (f"SELECT external_id FROM {table} "
+               f"WHERE external_id IN (SELECT value FROM json_each(%s))")
+        param = json.dumps(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        return [external_id for (external_id,) in cursor.fetchall()]
+
+
 def _refresh_derived_fields(instance):
     """Recompute date bounds before a bulk_update, which does not call pre_save."""
     for model_field in instance._meta.concrete_fields:
@@ -669,20 +752,21 @@ class _PlaceIndex:
     """Finds a Place by any of its names; loaded once per import (places are few)."""
 
     def __init__(self):
-        self._by_name: dict[str, int] | None = None
+        self._by_name: dict[str, int] = {}
         # Answers by text as written: lists repeat the same few places thousands of times.
         self.find = _memoised(self._find, size=10_000)
+
+    def load(self) -> None:
+        """Read the names of every place (before ``find``, which uses no database)."""
+        for pk, name in Place.objects.values_list("pk", "name"):
+            self._by_name.setdefault(place_key(name), pk)
+        for pk, name in PlaceName.objects.values_list("place_id", "name"):
+            self._by_name.setdefault(place_key(name), pk)
 
     def _find(self, text: str) -> int | None:
         """The id of the place named ``text``, or None."""
         if not text:
             return None
-        if self._by_name is None:
-            self._by_name = {}
-            for pk, name in Place.objects.values_list("pk", "name"):
-                self._by_name.setdefault(place_key(name), pk)
-            for pk, name in PlaceName.objects.values_list("place_id", "name"):
-                self._by_name.setdefault(place_key(name), pk)
         # "Akmolinsk, Kazakh SSR" -> try the whole text, then its first part.
         for candidate in (text, text.split(",")[0]):
             pk = self._by_name.get(place_key(candidate))
@@ -693,14 +777,64 @@ class _PlaceIndex:
 
 class _CampIndex:
     def __init__(self):
-        self._by_name: dict[str, int] | None = None
+        self._by_name: dict[str, int] = {}
         self.find = _memoised(self._find, size=10_000)
+
+    def load(self) -> None:
+        """Read the names of every camp (before ``find``, which uses no database)."""
+        for camp in Camp.objects.all():
+            for name in camp.all_names():
+                self._by_name.setdefault(place_key(name), camp.pk)
 
     def _find(self, text: str) -> int | None:
         """The id of the camp named ``text`` by any of its names, or None."""
-        if self._by_name is None:
-            self._by_name = {}
-            for camp in Camp.objects.all():
-                for name in camp.all_names():
-                    self._by_name.setdefault(place_key(name), camp.pk)
         return self._by_name.get(place_key(text))
+
+
+# --- reading ahead -------------------------------------------------------------------------
+
+_END = object()
+
+
+def read_ahead(items: Iterator) -> Iterator:
+    """``items``, each made in a thread of its own while the caller uses the one before.
+
+    The thread runs one item ahead (a queue of one): memory holds two batches, not the
+    file. An exception in the thread is raised here, in the caller; a caller that stops
+    early stops the thread before returning. The thread must not use the database: its
+    connection would be another one, outside the caller's transaction.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stopped = threading.Event()
+
+    def offer(item) -> bool:
+        while not stopped.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not offer((item, None)):
+                    return
+            offer((_END, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            offer((_END, error))
+
+    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stopped.set()
+        thread.join()

@@ -77,16 +77,29 @@ class Vocabulary:
                 self._sounds.add(sound)
 
     def write(self) -> None:
+        self.write_taken(self.take())
+
+    def take(self) -> tuple[dict[str, str], set[tuple[str, str]]]:
+        """What was met since the last ``take``, for ``write_taken`` (maybe elsewhere: the
+        importer keys names in one thread and writes in another)."""
+        taken = self._spellings, self._sounds
+        self._spellings, self._sounds = {}, set()
+        return taken
+
+    @staticmethod
+    def write_taken(taken: tuple[dict[str, str], set[tuple[str, str]]] | tuple = ()) -> None:
+        if not taken:
+            return
+        spellings, sounds = taken
         # A known spelling takes the stem of the current rules (rebuild_name_keys after a
         # change of rules remakes them).
         NameSpelling.objects.bulk_create(
-            [NameSpelling(key=key, stem=stem_of) for key, stem_of in self._spellings.items()],
+            [NameSpelling(key=key, stem=stem_of) for key, stem_of in spellings.items()],
             update_conflicts=True, unique_fields=["key"], update_fields=["stem"],
             batch_size=2000)
         NameSound.objects.bulk_create(
-            [NameSound(code=code, spelling=spelling) for code, spelling in sorted(self._sounds)],
+            [NameSound(code=code, spelling=spelling) for code, spelling in sorted(sounds)],
             ignore_conflicts=True, batch_size=2000)
-        self._spellings, self._sounds = {}, set()
 
 
 def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
@@ -98,7 +111,7 @@ def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
             yield variant.get(field) or ""
 
 
-def key_rows(person_id: int, names: Iterable[str], *, published: bool, sort_name: str,
+def key_rows(person_id: int | None, names: Iterable[str], *, published: bool, sort_name: str,
              vocabulary: Vocabulary | None = None) -> list[dict]:
     """Rows for ``BulkInserter(NameKey)``: one per distinct spelling of the person's names."""
     return [{"person_id": person_id, "key": key, "published": published,

@@ -10,6 +10,7 @@ from registry.models.fields import (
     PartialDateUpperField,
 )
 from registry.models.history import HistoricalRecords
+from registry.models.indexes import indexed_where_set
 from registry.models.person import Person
 from registry.models.places import Camp, Place
 
@@ -31,11 +32,13 @@ class RepressionEvent(models.Model):
     date = PartialDateField(_("date"))
     date_lower = PartialDateLowerField(source="date")  # indexed with the kind (Meta)
     date_upper = PartialDateUpperField(source="date")
-    anniversary = AnniversaryField(source="date", db_index=True)
-    place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True,
+    anniversary = AnniversaryField(source="date")  # indexed where set (Meta)
+    place = models.ForeignKey(Place, db_index=False, verbose_name=_("place"), null=True,
+                              blank=True,
                               on_delete=models.SET_NULL, related_name="events")
     place_name = models.CharField(_("place as written"), max_length=300, blank=True)
-    camp = models.ForeignKey(Camp, verbose_name=_("camp"), null=True, blank=True,
+    camp = models.ForeignKey(Camp, db_index=False, verbose_name=_("camp"), null=True,
+                             blank=True,
                              on_delete=models.SET_NULL, related_name="events")
     camp_name = models.CharField(
         _("camp as written"), max_length=300, blank=True,
@@ -62,7 +65,14 @@ class RepressionEvent(models.Model):
         verbose_name_plural = _("repression events")
         ordering = ["date_lower", "id"]
         # (kind, date) serves lookups by kind alone as well.
-        indexes = [models.Index(fields=["kind", "date_lower"], name="event_kind_date")]
+        indexes = [
+            models.Index(fields=["kind", "date_lower"], name="event_kind_date"),
+            # Only the events that have a value: most have no exact day, camp or place
+            # from the directory (indexes.py).
+            indexed_where_set("anniversary", "event_anniversary"),
+            indexed_where_set("place", "event_place"),
+            indexed_where_set("camp", "event_camp"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date or ''}".strip()

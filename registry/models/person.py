@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import dates
 from registry.models.fields import PartialDateField, PartialDateLowerField, PartialDateUpperField
 from registry.models.history import HistoricalRecords
+from registry.models.indexes import indexed_where_set
 from registry.models.places import Place
 
 
@@ -67,7 +68,7 @@ class Person(models.Model):
     birth_date_lower = PartialDateLowerField(source="birth_date", db_index=True)
     birth_date_upper = PartialDateUpperField(source="birth_date")
     birth_place = models.ForeignKey(
-        Place, verbose_name=_("place of birth"), null=True, blank=True,
+        Place, db_index=False, verbose_name=_("place of birth"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="births",
     )
     birth_place_name = models.CharField(
@@ -86,14 +87,14 @@ class Person(models.Model):
         help_text=_("Where the person lived before the arrest, as written."),
     )
     residence_place = models.ForeignKey(
-        Place, verbose_name=_("place of residence"), null=True, blank=True,
+        Place, db_index=False, verbose_name=_("place of residence"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="residents",
     )
     death_date = PartialDateField(_("date of death"))
-    death_date_lower = PartialDateLowerField(source="death_date", db_index=True)
+    death_date_lower = PartialDateLowerField(source="death_date")  # indexed where set
     death_date_upper = PartialDateUpperField(source="death_date")
     death_place = models.ForeignKey(
-        Place, verbose_name=_("place of death"), null=True, blank=True,
+        Place, db_index=False, verbose_name=_("place of death"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="deaths",
     )
     death_place_name = models.CharField(_("place of death as written"), max_length=300,
@@ -101,13 +102,14 @@ class Person(models.Model):
     fate = models.CharField(_("fate"), max_length=20, choices=Fate, default=Fate.UNKNOWN)
     biography = models.TextField(_("biography"), blank=True,
                                  help_text=_("Plain text; a blank line starts a new paragraph."))
-    external_id = models.CharField(
-        _("external ID"), max_length=100, unique=True, null=True, blank=True,
+    # NULL, not "", for a record without one: the constraint below allows many NULLs.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external ID"), max_length=100, null=True, blank=True,
         help_text=_("The key of this record in the source it was imported from; a re-import "
                     "updates the record with the same key."),
     )
     is_demo = models.BooleanField(
-        _("demo record"), default=False, db_index=True,
+        _("demo record"), default=False,
         help_text=_("Fictional person made by generate_demo; never a real victim."),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.PENDING)
@@ -116,6 +118,7 @@ class Person(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, editable=False,
+        db_index=False,
         on_delete=models.SET_NULL, related_name="merged_records",
         help_text=_("The record that took over this one; its old address redirects there."),
     )
@@ -141,6 +144,19 @@ class Person(models.Model):
                          name="person_published_nationality"),
             models.Index(fields=["fate", "surname", "given_name", "patronymic", "id"],
                          condition=models.Q(status="published"), name="person_published_fate"),
+            # Only the records that have a value: most have none (indexes.py).
+            models.Index(fields=["is_demo"], condition=models.Q(is_demo=True),
+                         name="person_demo"),
+            indexed_where_set("merged_into", "person_merged_into"),
+            indexed_where_set("birth_place", "person_birth_place"),
+            indexed_where_set("death_place", "person_death_place"),
+            indexed_where_set("residence_place", "person_residence_place"),
+            indexed_where_set("death_date_lower", "person_death_date"),
+        ]
+        constraints = [
+            # A constraint rather than ``unique=True``, which on PostgreSQL adds a second,
+            # ``LIKE``-pattern index that no query uses.
+            models.UniqueConstraint(fields=["external_id"], name="person_external_id_unique"),
         ]
 
     def __str__(self):

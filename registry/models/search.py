@@ -22,7 +22,11 @@ class NameKey(models.Model):
     which is why a status changes only through ``save()`` (registry/moderation.py).
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    # No constraint in the database: keys are rebuilt from the names and deleted with
+    # their person by Django. The database checking that every key's person exists cost
+    # a fifth of the checks an import makes at each commit (docs/performance.md).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys",
+                               db_constraint=False)
     key = models.CharField(_("key"), max_length=150)
     published = models.BooleanField(_("person published"), default=False)
     sort_name = models.CharField(_("sort name"), max_length=460, blank=True)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models.events import RepressionEvent
 from registry.models.history import HistoricalRecords
+from registry.models.indexes import indexed_where_set
 from registry.models.person import Person
 
 
@@ -49,8 +50,9 @@ class Citation(models.Model):
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT,
                                related_name="citations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citations")
-    event = models.ForeignKey(RepressionEvent, verbose_name=_("event"), null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="citations")
+    event = models.ForeignKey(RepressionEvent, db_index=False, verbose_name=_("event"),
+                              null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="citations")
     detail = models.CharField(_("page or case number"), max_length=300, blank=True)
     history = HistoricalRecords(indexed=("person",))
 
@@ -58,6 +60,8 @@ class Citation(models.Model):
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         ordering = ["id"]
+        # Most citations are of the whole person (indexes.py).
+        indexes = [indexed_where_set("event", "citation_event")]
 
     def __str__(self):
         return f"{self.source}, {self.detail}" if self.detail else str(self.source)

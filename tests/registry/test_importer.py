@@ -1,11 +1,12 @@
 """Importing a Book of Memory from CSV, as an archivist would."""
 
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from registry.importer import ImportFileError, RecordImporter
+from registry.importer import ImportFileError, RecordImporter, read_ahead
 from registry.models import Citation, NameVariant, Person, RepressionEvent
 from tests.factories import CampFactory, PlaceFactory
 
@@ -241,3 +242,56 @@ def test_small_batches_give_the_same_result_as_one():
     assert Person.objects.get(external_id="b-1").occupation == "поэт"
     assert NameVariant.objects.filter(person__external_id="b-2").count() == 1
     assert Citation.objects.count() == 3
+
+
+def test_each_row_cites_the_source_it_names_even_one_first_met_late_in_the_file():
+    # The rows are read ahead of the writing; a source first named in a later batch is
+    # made when that batch is written, and every person cites their own.
+    text = ("external_id,surname,source,source_detail\n"
+            "s-1,Ким,,с. 1\n"
+            "s-2,Цой,Книга памяти Карлага,с. 2\n"
+            "s-3,Ли,Книга памяти Карлага,с. 3\n"
+            "s-4,Пак,Архив ДКНБ,д. 4\n"
+            "s-5,Хан,,с. 5\n")
+    importer = RecordImporter(status="published", source_title="Книга", batch_size=2)
+    result = importer.run(io.BytesIO(text.encode()))
+
+    assert (result.created, result.rejected) == (5, 0)
+    cited = dict(Citation.objects.values_list("person__external_id", "source__title"))
+    assert cited == {"s-1": "Книга", "s-2": "Книга памяти Карлага",
+                     "s-3": "Книга памяти Карлага", "s-4": "Архив ДКНБ", "s-5": "Книга"}
+    assert Citation.objects.get(person__external_id="s-4").detail == "д. 4"
+
+
+def test_a_file_that_breaks_off_while_read_stops_the_import_and_keeps_what_was_written():
+    # A network share dropping mid-file: the error reaches the archivist, the rows before
+    # it that were written stay, and nothing is left running.
+    def broken_stream():
+        yield ("external_id,surname\n" + "".join(f"cut-{n},Фамилия{n}\n" for n in range(5))
+               ).encode()
+        raise OSError("the connection to the file share was reset")
+
+    importer = RecordImporter(status="published", source_title="Книга", batch_size=2)
+    with pytest.raises(OSError, match="reset"):
+        importer.run(broken_stream())
+
+    assert Person.objects.filter(external_id__startswith="cut-").count() == 4
+    assert not [thread for thread in threading.enumerate()
+                if thread.name == "import-read-ahead"]
+
+
+def test_reading_ahead_stops_when_the_writer_stops_early():
+    made = []
+
+    def batches():
+        for number in range(1000):
+            made.append(number)
+            yield number
+
+    for number in read_ahead(batches()):
+        if number == 3:
+            break
+    # One batch is read ahead of the one in use, not the rest of the file.
+    assert len(made) <= 6
+    assert not [thread for thread in threading.enumerate()
+                if thread.name == "import-read-ahead"]
