@@ -130,20 +130,45 @@ class ParsedRow:
     values: dict
     person: Person | None = None  # set for a row that updates an existing record
     person_id: int | None = None
-    # The columns of the new person and of its parts (model -> rows), made ahead in case
-    # the row adds a person; the parts' person slot is filled in once the person has an id.
-    person_values: list | None = None
-    part_values: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class NewPeople:
+    """The column values of new people and of their parts, made before they have ids.
+
+    ``parts`` maps a model to its rows' values and, for each, the position in ``rows``
+    of its person, whose id goes into the row's person column once it is known.
+    """
+
+    rows: list[ParsedRow]
+    people: list[list]
+    parts: dict[type[models.Model], tuple[list[list], list[int]]]
+    vocabulary: tuple = ()  # the spellings met in their names, to write with them
+
+    def only(self, rows: list[ParsedRow]) -> NewPeople:
+        """The same for ``rows``, a subset of these (the others turned out to exist)."""
+        if len(rows) == len(self.rows):
+            return self
+        kept = {id(row) for row in rows}
+        position = {}  # old position -> new
+        for old, row in enumerate(self.rows):
+            if id(row) in kept:
+                position[old] = len(position)
+        parts = {model: ([value for value, owner in zip(values, owners, strict=True)
+                          if owner in position],
+                         [position[owner] for owner in owners if owner in position])
+                 for model, (values, owners) in self.parts.items()}
+        return NewPeople(rows, [self.people[old] for old in position], parts, self.vocabulary)
 
 
 @dataclass(slots=True)
 class PreparedBatch:
-    """Rows parsed and made ready to write, the bad ones among them, and the new words."""
+    """Rows parsed, the bad ones among them, and (usually) the values of new people."""
 
     rows: list[ParsedRow]
     errors: list[RowError]
     now: datetime.datetime
-    vocabulary: tuple = ()
+    new_people: NewPeople | None = None
 
 
 class RecordImporter:
@@ -168,17 +193,22 @@ class RecordImporter:
         self._camps = _CampIndex()
         self._sources: dict[str, int] = {}  # title -> id, of the sources cited so far
         # What a new person's row adds beside the person: (model, rows for one person).
-        # Each function takes the row's values and returns dicts for BulkInserter(model)
-        # without the person, and touches no database: they run ahead, in the reading
-        # thread. One more kind of derived row per person is one more line here
-        # (re-imported people go through _write_parts_of_existing instead).
-        self._parts: list[tuple[type[models.Model], Callable[[dict], list[dict]]]] = [
+        # Each function takes the row's values and a Vocabulary (for the name keys' new
+        # spellings) and returns dicts for BulkInserter(model) without the person; none
+        # uses the database, as they run ahead, in the reading thread. One more kind of
+        # derived row per person is one more line here (re-imported people go through
+        # _write_parts_of_existing instead).
+        self._parts: list[tuple[type[models.Model],
+                                Callable[[dict, Vocabulary], list[dict]]]] = [
             (NameVariant, self._variant_rows),
             (RepressionEvent, self._event_rows),
             (Citation, self._citation_rows),
             (NameKey, self._name_key_rows),
         ]
-        self._vocabulary = Vocabulary()  # spellings, stems and sounds of the names
+        # Spellings, stems and sounds of the names, one per thread that keys them.
+        self._vocabulary = Vocabulary()
+        self._writer_vocabulary = Vocabulary()
+        self._expect_new_people = True
         self._inserters = {model: BulkInserter(model)
                            for model in (Person, *(model for model, _ in self._parts))}
         self._person_slots = {model: self._inserters[model].column_index("person_id")
@@ -234,7 +264,6 @@ class RecordImporter:
                 # one, which only works once the earlier one is written.
                 yield self._finish(batch)
                 batch, batch_ids = self._new_batch(), set()
-            self._prepare(parsed, batch.now)
             batch.rows.append(parsed)
             if external_id:
                 batch_ids.add(external_id)
@@ -247,20 +276,31 @@ class RecordImporter:
         return PreparedBatch(rows=[], errors=[], now=timezone.now())
 
     def _finish(self, batch: PreparedBatch) -> PreparedBatch:
-        batch.vocabulary = self._vocabulary.take()
+        # Made on the guess that the rows add people, as the last batch's mostly did: a
+        # re-import, whose rows update people, would make them for nothing.
+        if self._expect_new_people:
+            batch.new_people = self._new_people(
+                [row for row in batch.rows if row.values.get("surname")], batch.now,
+                self._vocabulary)
         return batch
 
-    def _prepare(self, row: ParsedRow, now: datetime.datetime) -> None:
-        """The columns of the person the row would add, and of its parts."""
-        values = row.values
-        if not values.get("surname"):
-            return  # it can only update a record (see _write)
+    def _new_people(self, rows: list[ParsedRow], now: datetime.datetime,
+                    vocabulary: Vocabulary) -> NewPeople:
+        """The values of the people ``rows`` would add, and of their parts."""
         published_at = now if self.status == Person.Status.PUBLISHED else None
-        row.person_values = self._inserters[Person].values(
-            [self._person_fields(values, status=self.status, published_at=published_at)],
-            now)[0]
-        row.part_values = {model: self._inserters[model].values(rows_of(values), now)
-                           for model, rows_of in self._parts}
+        person_fields = self._person_fields
+        people = self._inserters[Person].values(
+            [person_fields(row.values, status=self.status, published_at=published_at)
+             for row in rows], now)
+        parts = {}
+        for model, rows_of in self._parts:
+            made, owners = [], []
+            for position, row in enumerate(rows):
+                part_rows = rows_of(row.values, vocabulary)
+                made += part_rows
+                owners += [position] * len(part_rows)
+            parts[model] = (self._inserters[model].values(made, now), owners)
+        return NewPeople(rows, people, parts, vocabulary.take())
 
     def _read_header(self, reader) -> list[str]:
         try:
@@ -321,16 +361,21 @@ class RecordImporter:
                 row.person = existing.get(row.values.get("external_id")) if existing else None
                 if row.person:
                     update_rows.append(row)
-                elif row.person_values is not None:
+                elif row.values.get("surname"):
                     new_rows.append(row)
                 else:
                     self._reject(RowError(row.line, [
                         f"no surname, and no record has external_id "
                         f"“{row.values.get('external_id')}” to update"]))
-            self._create_people(new_rows, batch.now)
+            self._expect_new_people = len(new_rows) >= len(update_rows)
+            if batch.new_people is not None:
+                new_people = batch.new_people.only(new_rows)
+            else:
+                new_people = self._new_people(new_rows, batch.now, self._writer_vocabulary)
+            self._create_people(new_people, batch.now)
             changed = self._update_people(update_rows)
-            changed |= self._write_parts(new_rows, update_rows, batch.now)
-            Vocabulary.write_taken(batch.vocabulary)
+            changed |= self._write_parts(new_people, update_rows, batch.now)
+            Vocabulary.write_taken(new_people.vocabulary)
             if changed:  # a changed name or a new variant: remake those people's keys
                 reindex_people(changed)
             self.result.updated += len(changed)
@@ -344,14 +389,14 @@ class RecordImporter:
         return {person.external_id: person
                 for person in Person.objects.filter(external_id__in=known)}
 
-    def _create_people(self, rows: list[ParsedRow], now: datetime.datetime):
-        if not rows:
+    def _create_people(self, new_people: NewPeople, now: datetime.datetime):
+        if not new_people.rows:
             return
-        ids = self._inserters[Person].write([row.person_values for row in rows], now=now,
+        ids = self._inserters[Person].write(new_people.people, now=now,
                                             change_reason=self.change_reason, returning=True)
-        for row, pk in zip(rows, ids, strict=True):
+        for row, pk in zip(new_people.rows, ids, strict=True):
             row.person_id = pk
-        self.result.created += len(rows)
+        self.result.created += len(ids)
 
     def _update_people(self, rows: list[ParsedRow]) -> set[int]:
         """Apply the file's values to existing people; return the ids of those changed."""
@@ -397,26 +442,25 @@ class RecordImporter:
         return fields
 
     # The parts of a new person (see self._parts): dicts for BulkInserter, without the
-    # person, whose id is not known yet.
+    # person, whose id is not known yet; the name keys' spellings go into ``vocabulary``.
 
-    def _variant_rows(self, values: dict) -> list[dict]:
+    def _variant_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         variants = values.get("name_variants")
         if not variants:
             return []
         return [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                 for surname, given_name, patronymic in dict.fromkeys(variants)]
 
-    def _event_rows(self, values: dict) -> list[dict]:
+    def _event_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         return [{"kind": kind, **attributes} for kind, attributes in self._event_values(values)]
 
-    def _name_key_rows(self, values: dict) -> list[dict]:
+    def _name_key_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
         return key_rows(None, names_of(values, variants),
-                        **listing({**values, "status": self.status}),
-                        vocabulary=self._vocabulary)
+                        **listing({**values, "status": self.status}), vocabulary=vocabulary)
 
-    def _citation_rows(self, values: dict) -> list[dict]:
+    def _citation_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         title = values.get("source") or self.default_source_title
         if not title:
             return []
@@ -424,26 +468,33 @@ class RecordImporter:
         return [{"source_id": self._sources.get(title),
                  "detail": values.get("source_detail", "")}]
 
-    def _write_parts(self, new_rows: list[ParsedRow], updated_rows: list[ParsedRow],
+    def _write_parts(self, new_people: NewPeople, updated_rows: list[ParsedRow],
                      now: datetime.datetime) -> set[int]:
         """Add names, events and citations; return ids of existing people whose parts changed."""
         parts = {model: [] for model in self._person_slots}  # dicts, of re-imported people
         touched_people = self._write_parts_of_existing(updated_rows, parts)
-        for row in new_rows:
-            for citation in row.part_values.get(Citation, ()):
-                if citation[self._source_slot] is None:
-                    citation[self._source_slot] = self._source_id(
-                        row.values.get("source") or self.default_source_title)
+        people = new_people.rows
         for model, slot in self._person_slots.items():
             inserter = self._inserters[model]
             values = inserter.values(parts[model], now)
-            for row in new_rows:
-                person_id = row.person_id
-                for part in row.part_values.get(model, ()):
-                    part[slot] = person_id
-                    values.append(part)
+            made, owners = new_people.parts.get(model, ((), ()))
+            for part, owner in zip(made, owners, strict=True):
+                part[slot] = people[owner].person_id
+            if model is Citation:
+                self._cite_new_sources(made, owners, people)
+            values += made
             inserter.write(values, now=now, change_reason=self.change_reason)
         return touched_people
+
+    def _cite_new_sources(self, citations: list[list], owners: list[int],
+                          people: list[ParsedRow]) -> None:
+        """Citations made ahead of the source they name: the source, made now."""
+        slot = self._source_slot
+        for citation, owner in zip(citations, owners, strict=True):
+            if citation[slot] is None:
+                values = people[owner].values
+                citation[slot] = self._source_id(values.get("source")
+                                                 or self.default_source_title)
 
     def _write_parts_of_existing(self, updated_rows: list[ParsedRow], parts: dict) -> set[int]:
         """Re-imported people: add to ``parts`` what they lack, update events in place.

@@ -295,3 +295,24 @@ def test_reading_ahead_stops_when_the_writer_stops_early():
     assert len(made) <= 6
     assert not [thread for thread in threading.enumerate()
                 if thread.name == "import-read-ahead"]
+
+
+def test_new_people_after_a_run_of_updates_get_all_their_parts(client):
+    # A list that first re-imports known records, then adds new ones: the new people
+    # are made when written, not ahead (the reading thread is at most two batches ahead
+    # of the writing), and lack nothing.
+    known = "".join(f"k-{n},Известный{n},,,\n" for n in range(10))
+    header = "external_id,surname,name_variants,arrest_date,source_detail\n"
+    run_import(header + known)
+    new = ("n-1,Жумабаев,Zhumabaev,12.1937,с. 7\n"
+           "n-2,Сейфуллин,Seifullin,02.1938,с. 8\n")
+    importer = RecordImporter(status="published", source_title="Book of Memory of Kazakhstan",
+                              batch_size=2)
+    result = importer.run(io.BytesIO((header + known + new).encode()))
+
+    assert (result.created, result.unchanged, result.rejected) == (2, 10, 0)
+    person = Person.objects.get(external_id="n-2")
+    assert [str(v) for v in person.variants.all()] == ["Seifullin"]
+    assert str(person.events.get(kind="arrest").date) == "1938-02"
+    assert person.citations.get().detail == "с. 8"
+    assert "Сейфуллин" in client.get("/search/", {"q": "Seifullin"}).content.decode()
