@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -383,11 +384,10 @@ class RecordImporter:
 
     def _existing_people(self, batch: list[ParsedRow]) -> dict[str, Person]:
         ids = [row.values["external_id"] for row in batch if row.values.get("external_id")]
-        known = _known_external_ids(ids) if ids else []
-        if not known:  # a new list: no record to load
+        if not ids:
             return {}
         return {person.external_id: person
-                for person in Person.objects.filter(external_id__in=known)}
+                for person in Person.objects.filter(pk__in=_with_external_id(ids))}
 
     def _create_people(self, new_people: NewPeople, now: datetime.datetime):
         if not new_people.rows:
@@ -762,19 +762,15 @@ class _IterableStream(io.RawIOBase):
         return size
 
 
-def _known_external_ids(ids: list[str]) -> list[str]:
-    """Those of ``ids`` that some record has, asked with one parameter, not one per id:
-    composing a statement of thousands of parameters cost more than the database's answer."""
+def _with_external_id(ids: list[str]) -> RawSQL:
+    """The ids of the records with one of ``ids`` as external ID, as a subquery with one
+    parameter, not one per id: composing a statement of thousands of parameters cost
+    more than the database's answer."""
     table = connection.ops.quote_name(Person._meta.db_table)
     if connection.vendor == "postgresql":
-        sql, param = f"SELECT external_id FROM {table} WHERE external_id = ANY(%s)", ids
-    else:
-        sql = (f"SELECT external_id FROM {table} "
-               f"WHERE external_id IN (SELECT value FROM json_each(%s))")
-        param = json.dumps(ids)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        return [external_id for (external_id,) in cursor.fetchall()]
+        return RawSQL(f"SELECT id FROM {table} WHERE external_id = ANY(%s)", [ids])
+    return RawSQL(f"SELECT id FROM {table} WHERE external_id IN "
+                  f"(SELECT value FROM json_each(%s))", [json.dumps(ids)])
 
 
 def _refresh_derived_fields(instance):
