@@ -12,12 +12,17 @@ computed the way the model computes them (memoised per date, as lists repeat dat
 ``auto_now`` timestamps; and every other column's default. The model stays the source of
 truth for columns, defaults and conversions; only the per-row overhead is gone.
 
+Making the values (``values``) and sending them (``write``) are apart: making them uses
+no database, so the importer makes the next batch's in a thread while this one is sent.
+
 The revisions django-simple-history would have written (one ``+`` row per new row, a
-copy of its columns plus the date, reason and user) are copied by the database itself
-with ``INSERT … SELECT`` from the rows just written, so Python builds and sends each row
-once. PostgreSQL receives the rows by ``COPY``; SQLite by multi-row ``INSERT`` statements
-on the driver's own connection (Django's cursor rewrites every ``%s`` of a long statement
-with a regular expression, which cost more than SQLite's own work).
+copy of its columns plus the date, reason and user) are written beside the rows.
+PostgreSQL receives both by binary ``COPY`` (the revisions are the same value lists with
+the revision's columns added, sent again: cheaper for the server than finding each row
+again by id). SQLite receives the rows by multi-row ``INSERT`` statements on the driver's
+own connection (Django's cursor rewrites every ``%s`` of a long statement with a regular
+expression, which cost more than SQLite's own work), and copies the revisions itself with
+``INSERT … SELECT`` from the rows just written.
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ class BulkInserter:
         Touches no database, so a thread of its own can make them while ``write`` sends
         others. Each is a list: its owner's id may be filled in later (``column_index``).
         """
-        if now is not self._now:  # an importer makes values a row at a time
+        if now is not self._now:  # the driver's form of the time, once per batch
             if self._vendor != connection.vendor:  # builders bake in the driver's conversions
                 self._builders, self._vendor = {}, connection.vendor
             self._now, self._db_now = now, (now if connection.vendor == "postgresql" else

@@ -2,10 +2,12 @@
 
 The columns are the public contract of DESIGN.md (``COLUMNS``); a file may carry any subset
 of them in any order. The import streams: rows are read, checked and written in batches,
-so memory stays flat however long the file. A bad row never stops the import: it is
-reported with its line number and every reason, and the good rows go in. ``external_id``
-makes a re-import update the record it created instead of adding a second one; only the
-columns present in the file are touched, so a file with fewer columns blanks nothing.
+so memory stays flat however long the file (a thread reads and prepares the next batch
+while the database writes the last: at most three are held). A bad row never stops the
+import: it is reported with its line number and every reason, and the good rows go in.
+``external_id`` makes a re-import update the record it created instead of adding a second
+one; only the columns present in the file are touched, so a file with fewer columns blanks
+nothing.
 
 Each created or changed record gets a revision (django-simple-history) whose reason names
 the file, so a moderator can see where a value came from and revert it.
@@ -230,13 +232,10 @@ class RecordImporter:
         # Read now, in this thread: the reading thread below must not use the database.
         self._places.load()
         self._camps.load()
-        if self.default_source_title:
-            self._source_id(self.default_source_title)
         try:
             with sqlite_import_settings():
-                # A thread reads, checks and prepares the next batch while this one waits
-                # for the database to write the last: on PostgreSQL that overlap is most
-                # of an import's speed (docs/performance.md).
+                # A thread reads, checks and prepares the next batch while the database
+                # writes the last (docs/performance.md).
                 for batch in read_ahead(self._prepared_batches(reader, header)):
                     for error in batch.errors:
                         self._reject(error)
