@@ -251,7 +251,8 @@ class RecordImporter:
         return self.result
 
     def _prepared_batches(self, reader, header: list[str]) -> Iterator[PreparedBatch]:
-        """Batches of rows ready to write, in file order. No database: runs in a thread."""
+        """Batches of rows ready to write, in file order. No database: on PostgreSQL this
+        runs in the reading thread (``read_ahead``)."""
         has_external_id = "external_id" in header
         batch = self._new_batch()
         batch_ids: set[str] = set()
@@ -480,7 +481,7 @@ class RecordImporter:
         for model, slot in self._person_slots.items():
             inserter = self._inserters[model]
             values = inserter.values(parts[model], now)
-            made, owners = new_people.parts.get(model, ((), ()))
+            made, owners = new_people.parts[model]
             for part, owner in zip(made, owners, strict=True):
                 part[slot] = people[owner].person_id
             if model is Citation:
@@ -849,10 +850,11 @@ _END = object()
 def read_ahead(items: Iterator) -> Iterator:
     """``items``, each made in a thread of its own while the caller uses the one before.
 
-    The thread runs one item ahead (a queue of one): memory holds two batches, not the
-    file. An exception in the thread is raised here, in the caller; a caller that stops
-    early stops the thread before returning. The thread must not use the database: its
-    connection would be another one, outside the caller's transaction.
+    The queue holds one item: at most three are in memory (the caller's, the one waiting,
+    the one being made), not the file. An exception in the thread is raised here, in the
+    caller; a caller that stops early stops the thread before returning. The thread must
+    not use the database: its connection would be another one, outside the caller's
+    transaction.
     """
     handoff: queue.Queue = queue.Queue(maxsize=1)
     stopped = threading.Event()

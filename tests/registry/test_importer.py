@@ -276,8 +276,7 @@ def test_a_file_that_breaks_off_while_read_stops_the_import_and_keeps_what_was_w
         importer.run(broken_stream())
 
     assert Person.objects.filter(external_id__startswith="cut-").count() == 4
-    assert not [thread for thread in threading.enumerate()
-                if thread.name == "import-read-ahead"]
+    assert not reading_threads()
 
 
 def test_reading_ahead_stops_when_the_writer_stops_early():
@@ -293,8 +292,7 @@ def test_reading_ahead_stops_when_the_writer_stops_early():
             break
     # One batch is read ahead of the one in use, not the rest of the file.
     assert len(made) <= 6
-    assert not [thread for thread in threading.enumerate()
-                if thread.name == "import-read-ahead"]
+    assert not reading_threads()
 
 
 def test_new_people_after_a_run_of_updates_get_all_their_parts(client):
@@ -316,3 +314,7 @@ def test_new_people_after_a_run_of_updates_get_all_their_parts(client):
     assert str(person.events.get(kind="arrest").date) == "1938-02"
     assert person.citations.get().detail == "с. 8"
     assert "Сейфуллин" in client.get("/search/", {"q": "Seifullin"}).content.decode()
+
+
+def reading_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "import-read-ahead"]
