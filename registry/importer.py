@@ -2,8 +2,8 @@
 
 The columns are the public contract of DESIGN.md (``COLUMNS``); a file may carry any subset
 of them in any order. The import streams: rows are read, checked and written in batches,
-so memory stays flat however long the file (on PostgreSQL a thread reads and prepares the
-next batch while the server writes the last: at most three are held). A bad row never stops the
+so memory stays flat however long the file (a child process reads and prepares the next
+batches while this one writes the last: about four are held). A bad row never stops the
 import: it is reported with its line number and every reason, and the good rows go in.
 ``external_id`` makes a re-import update the record it created instead of adding a second
 one; only the columns present in the file are touched, so a file with fewer columns blanks
@@ -19,10 +19,9 @@ import csv
 import datetime
 import io
 import json
+import multiprocessing
 import operator
-import queue
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -46,6 +45,7 @@ from registry.models import (
     Source,
 )
 from registry.names import place_key
+from registry.reading_ahead import can_fork, fewer_garbage_collections, made_in_child_process
 from registry.search_index import (
     Vocabulary,
     key_rows,
@@ -198,7 +198,7 @@ class RecordImporter:
         # What a new person's row adds beside the person: (model, rows for one person).
         # Each function takes the row's values and a Vocabulary (for the name keys' new
         # spellings) and returns dicts for BulkInserter(model) without the person; none
-        # uses the database, as they run ahead, in the reading thread. One more kind of
+        # uses the database, as they run ahead, in the reading process. One more kind of
         # derived row per person is one more line here (re-imported people go through
         # _write_parts_of_existing instead).
         self._parts: list[tuple[type[models.Model],
@@ -211,7 +211,9 @@ class RecordImporter:
         # Spellings, stems and sounds of the names, one per thread that keys them.
         self._vocabulary = Vocabulary()
         self._writer_vocabulary = Vocabulary()
-        self._expect_new_people = True
+        # The writer's guess, read by the reader: in shared memory, as the reader may be a
+        # child process (see run).
+        self._expect_new_people = multiprocessing.RawValue("b", True)
         self._inserters = {model: BulkInserter(model)
                            for model in (Person, *(model for model, _ in self._parts))}
         self._person_slots = {model: self._inserters[model].column_index("person_id")
@@ -229,17 +231,16 @@ class RecordImporter:
         header = self._read_header(reader)
         self._parser = _RowParser(header)
         self._plan_person_fields(header)
-        # Read now, in this thread: the reading thread below must not use the database.
+        # Read now, before the reading process starts: it must not use the database.
         self._places.load()
         self._camps.load()
         try:
-            with sqlite_import_settings():
+            with sqlite_import_settings(), fewer_garbage_collections():
                 batches = self._prepared_batches(reader, header)
-                if connection.vendor == "postgresql":
-                    # A thread reads, checks and prepares the next batch while the server
-                    # writes the last. SQLite writes in this process: a thread only
-                    # contended with it (measured slower, docs/performance.md).
-                    batches = read_ahead(batches)
+                if can_fork():
+                    # A child process reads, checks and prepares the next batches on
+                    # another core while this one writes the last (docs/performance.md).
+                    batches = made_in_child_process(batches)
                 for batch in batches:
                     for error in batch.errors:
                         self._reject(error)
@@ -252,7 +253,7 @@ class RecordImporter:
 
     def _prepared_batches(self, reader, header: list[str]) -> Iterator[PreparedBatch]:
         """Batches of rows ready to write, in file order. No database: on PostgreSQL this
-        runs in the reading thread (``read_ahead``)."""
+        runs in the reading process (``made_in_child_process``)."""
         has_external_id = "external_id" in header
         batch = self._new_batch()
         batch_ids: set[str] = set()
@@ -283,7 +284,7 @@ class RecordImporter:
     def _finish(self, batch: PreparedBatch) -> PreparedBatch:
         # Made on the guess that the rows add people, as the last batch's mostly did: a
         # re-import, whose rows update people, would make them for nothing.
-        if self._expect_new_people:
+        if self._expect_new_people.value:
             batch.new_people = self._new_people(
                 [row for row in batch.rows if row.values.get("surname")], batch.now,
                 self._vocabulary)
@@ -372,7 +373,7 @@ class RecordImporter:
                     self._reject(RowError(row.line, [
                         f"no surname, and no record has external_id "
                         f"“{row.values.get('external_id')}” to update"]))
-            self._expect_new_people = len(new_rows) >= len(update_rows)
+            self._expect_new_people.value = len(new_rows) >= len(update_rows)
             if batch.new_people is not None:
                 new_people = batch.new_people.only(new_rows)
             else:
@@ -840,53 +841,3 @@ class _CampIndex:
     def _find(self, text: str) -> int | None:
         """The id of the camp named ``text`` by any of its names, or None."""
         return self._by_name.get(place_key(text))
-
-
-# --- reading ahead -------------------------------------------------------------------------
-
-_END = object()
-
-
-def read_ahead(items: Iterator) -> Iterator:
-    """``items``, each made in a thread of its own while the caller uses the one before.
-
-    The queue holds one item: at most three are in memory (the caller's, the one waiting,
-    the one being made), not the file. An exception in the thread is raised here, in the
-    caller; a caller that stops early stops the thread before returning. The thread must
-    not use the database: its connection would be another one, outside the caller's
-    transaction.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stopped = threading.Event()
-
-    def offer(item) -> bool:
-        while not stopped.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce():
-        try:
-            for item in items:
-                if not offer((item, None)):
-                    return
-            offer((_END, None))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
-            offer((_END, error))
-
-    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item
-    finally:
-        stopped.set()
-        thread.join()

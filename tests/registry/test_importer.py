@@ -1,13 +1,18 @@
 """Importing a Book of Memory from CSV, as an archivist would."""
 
+import gc
 import io
+import multiprocessing
+import os
 import threading
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from registry.importer import ImportFileError, RecordImporter, read_ahead
+from registry.importer import ImportFileError, RecordImporter
 from registry.models import Citation, NameVariant, Person, RepressionEvent
+from registry.reading_ahead import ReadingProcessLost, made_in_child_process, read_ahead
 from tests.factories import CampFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +282,7 @@ def test_a_file_that_breaks_off_while_read_stops_the_import_and_keeps_what_was_w
 
     assert Person.objects.filter(external_id__startswith="cut-").count() == 4
     assert not reading_threads()
+    assert not reading_processes()
 
 
 def test_reading_ahead_stops_when_the_writer_stops_early():
@@ -295,10 +301,63 @@ def test_reading_ahead_stops_when_the_writer_stops_early():
     assert not reading_threads()
 
 
+def test_the_reading_process_stops_when_the_writer_stops_early(tmp_path):
+    made = tmp_path / "made"  # the child's own memory is not ours: it notes what it made
+
+    def batches():
+        for number in range(1000):
+            with made.open("a") as note:
+                note.write(f"{number}\n")
+            yield number, bytes(200_000)  # larger than what a pipe holds, as batches are
+
+    for number, _ in made_in_child_process(batches()):
+        if number == 3:
+            time.sleep(0.5)  # time for a reader that ignored the pipe's limit to run on
+            break
+    assert not reading_processes()
+    assert not reading_threads()
+    # A few batches are made ahead of the one in use (the pipe holds some), not the file.
+    assert 4 <= len(made.read_text().split()) <= 10
+
+
+def test_a_reading_process_that_dies_is_reported_not_waited_for():
+    def batches():
+        yield "first"
+        os._exit(3)  # killed, say, by a machine out of memory
+
+    received = []
+    with pytest.raises(ReadingProcessLost, match="exit code 3"):
+        for batch in made_in_child_process(batches()):
+            received.append(batch)
+    assert received == ["first"]
+    assert not reading_processes()
+
+
+def test_an_error_in_the_reading_process_reaches_the_writer_even_if_it_cannot_be_pickled():
+    class FileShareError(Exception):  # defined here, so pickle cannot find it by name
+        pass
+
+    def batches():
+        yield 1
+        raise FileShareError("the file share went away")
+
+    with pytest.raises(ReadingProcessLost, match="the file share went away"):
+        list(made_in_child_process(batches()))
+    assert not reading_processes()
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it():
+    # The import runs the collector less often while it works; a process that imports
+    # (a worker serving the site, say) gets its own settings back.
+    before = gc.get_threshold()
+    run_import("surname\nКим\n")
+    assert gc.get_threshold() == before
+
+
 def test_new_people_after_a_run_of_updates_get_all_their_parts(client):
     # A list that first re-imports known records, then adds new ones: the new people
-    # are made when written, not ahead (the reading thread is at most two batches ahead
-    # of the writing), and lack nothing.
+    # are made when written, not ahead (the reader, a few batches ahead, stopped making
+    # them during the updates), and lack nothing.
     known = "".join(f"k-{n},Известный{n},,,\n" for n in range(10))
     header = "external_id,surname,name_variants,arrest_date,source_detail\n"
     run_import(header + known)
@@ -318,3 +377,8 @@ def test_new_people_after_a_run_of_updates_get_all_their_parts(client):
 
 def reading_threads():
     return [thread for thread in threading.enumerate() if thread.name == "import-read-ahead"]
+
+
+def reading_processes():
+    return [child for child in multiprocessing.active_children()
+            if child.name == "import-reader"]

@@ -1,0 +1,170 @@
+"""Making the next batch of an import while the last one is written.
+
+Two ways, for the two databases:
+
+- ``read_ahead`` makes the items in a thread. Only the C parts of the work (the database
+  driver waiting, a pipe being read) run beside Python in this process: two threads of
+  Python share one interpreter lock.
+- ``made_in_child_process`` makes them in a forked child process, on another core, and
+  hands them over pickled. The writing side is Python too (the values it sends to the
+  database); a thread reading the file beside it took half of its turns.
+
+Neither may use the database: the thread's connection would be another one, outside the
+caller's transaction, and the child shares the caller's connection, which it must never
+touch.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import queue
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+_END = object()
+
+
+def read_ahead(items: Iterator, on_stop: Callable[[], None] = lambda: None) -> Iterator:
+    """``items``, each made in a thread of its own while the caller uses the one before.
+
+    The queue holds one item: at most three are in memory (the caller's, the one waiting,
+    the one being made), not the file. An exception in the thread is raised here, in the
+    caller; a caller that stops early stops the thread before returning (``on_stop`` is
+    called first, to end what the thread may be waiting for).
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stopped = threading.Event()
+
+    def offer(item) -> bool:
+        while not stopped.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not offer((item, None)):
+                    return
+            offer((_END, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            offer((_END, error))
+
+    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stopped.set()
+        on_stop()
+        thread.join()
+
+
+class ReadingProcessLost(RuntimeError):
+    """The child process making the items ended without saying why (killed, say)."""
+
+
+def can_fork() -> bool:
+    """Whether ``made_in_child_process`` can run here. Not on macOS, whose system
+    libraries are not safe to fork (why Python starts processes there another way)."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def made_in_child_process(items: Iterator) -> Iterator:
+    """``items``, made in a forked child process while the caller uses the one before.
+
+    The child starts as a copy of this process, so ``items`` may be any iterator, a
+    generator over an open file included; from then on it is the child's alone (its
+    changes to shared objects stay in the child). Each item crosses a pipe pickled and is
+    unpickled by a thread here, ahead of the caller. The pipe and the thread's queue
+    bound what is held: about four items, not the file.
+
+    An exception in the child is raised here with the child's traceback as a note. A
+    caller that stops early ends the child before returning. Only where ``fork`` exists
+    (``can_fork``); the child must not use the database.
+    """
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_send_each, args=(items, sending),
+                            name="import-reader", daemon=True)
+    child.start()
+    sending.close()  # the child's copy stays open: the pipe ends when the child ends
+
+    def stop_child():
+        # Once the child is gone, a thread waiting on the pipe reads its end and stops.
+        child.kill()
+        child.join()
+
+    try:
+        yield from read_ahead(_received(receiving, child), on_stop=stop_child)
+    finally:
+        receiving.close()
+
+
+def _send_each(items: Iterator, sending) -> None:
+    """In the child: send each item pickled, then the end or the error that stopped it."""
+    # The child is ahead of the writer, which waits on the database: give the writer (and,
+    # on one machine, the database server) the processors first.
+    os.nice(5)
+    try:
+        for item in items:
+            sending.send_bytes(pickle.dumps(("item", item), pickle.HIGHEST_PROTOCOL))
+        message = ("end", None)
+    except BaseException as error:  # noqa: BLE001 - sent to the parent, raised there
+        error.add_note("In the reading process:\n" + traceback.format_exc())
+        message = ("error", error)
+    try:
+        sending.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - an error that cannot be pickled: send its text
+        text = "".join(traceback.format_exception(message[1]))
+        sending.send_bytes(pickle.dumps(("error", ReadingProcessLost(text))))
+    sending.close()
+
+
+def _received(receiving, child) -> Iterator:
+    while True:
+        try:
+            kind, value = pickle.loads(receiving.recv_bytes())
+        except (EOFError, OSError):
+            child.join()
+            raise ReadingProcessLost(
+                f"The process reading the file ended unexpectedly (exit code "
+                f"{child.exitcode}); the batches before it were written.") from None
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        yield value
+
+
+@contextmanager
+def fewer_garbage_collections():
+    """Python's cyclic garbage collector run less often for the length of a bulk job.
+
+    A batch of an import is hundreds of thousands of small lists and dicts that live
+    until the batch is written. With the default thresholds the collector runs every 700
+    new objects and, as the batch's objects survive, keeps walking all of them again:
+    about a fifth of an import's time (docs/performance.md). They are freed by reference
+    counting, not by the collector, so it need not run as often. Put back afterwards.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
