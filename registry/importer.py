@@ -508,16 +508,15 @@ class RecordImporter:
         """
         if not updated_rows:
             return set()
-        people = [row.person for row in updated_rows]
+        people = [row.person_id for row in updated_rows]
         known_variants = _existing_variants(people)
         known_events = _existing_events(people)
-        known_citations = set(Citation.objects.filter(person__in=people)
+        known_citations = set(Citation.objects.filter(person_id__in=people)
                               .values_list("person_id", "source_id", "detail"))
         variants, events, citations = (parts[NameVariant], parts[RepressionEvent],
                                        parts[Citation])
         touched_people = set()
-        updated_events: list[RepressionEvent] = []
-        event_fields: set[str] = set()
+        event_changes: dict[int, dict] = {}  # event id -> its new values
         for row in updated_rows:
             person_id = row.person_id
             for surname, given_name, patronymic in row.values.get("name_variants", []):
@@ -533,14 +532,10 @@ class RecordImporter:
                     events.append({"person_id": person_id, "kind": kind, **attributes})
                     touched_people.add(person_id)
                     continue
-                touched = [name for name, value in attributes.items()
-                           if getattr(event, name) != value]
-                if touched:
-                    for name in touched:
-                        setattr(event, name, attributes[name])
-                    _refresh_derived_fields(event)
-                    updated_events.append(event)
-                    event_fields.update(touched)
+                changes = {name: value for name, value in attributes.items()
+                           if event[name] != value}
+                if changes:
+                    event_changes.setdefault(event["id"], {}).update(changes)
                     touched_people.add(person_id)
             citation = self._citation(row.values, person_id)
             if citation and citation not in known_citations:
@@ -548,13 +543,25 @@ class RecordImporter:
                 citations.append(dict(zip(("person_id", "source_id", "detail"), citation,
                                           strict=True)))
                 touched_people.add(person_id)
-        if updated_events:
-            if "date" in event_fields:
-                event_fields |= {"date_lower", "date_upper", "anniversary"}
-            bulk_update_with_history(updated_events, RepressionEvent, sorted(event_fields),
-                                     batch_size=self.batch_size,
-                                     default_change_reason=self.change_reason)
+        if event_changes:
+            self._update_events(event_changes)
         return touched_people
+
+    def _update_events(self, changes: dict[int, dict]) -> None:
+        """Apply ``changes`` (event id -> new values), each with a revision."""
+        events = RepressionEvent.objects.in_bulk(list(changes))
+        fields = set()
+        for pk, values in changes.items():
+            event = events[pk]
+            for name, value in values.items():
+                setattr(event, name, value)
+            _refresh_derived_fields(event)
+            fields.update(values)
+        if "date" in fields:
+            fields |= {"date_lower", "date_upper", "anniversary"}
+        bulk_update_with_history(list(events.values()), RepressionEvent, sorted(fields),
+                                 batch_size=self.batch_size,
+                                 default_change_reason=self.change_reason)
 
     def _event_values(self, values: dict) -> Iterator[tuple[str, dict]]:
         """The events a row describes, one per kind, with only the columns it carries."""
@@ -785,16 +792,21 @@ def _refresh_derived_fields(instance):
             model_field.pre_save(instance, add=False)
 
 
-def _existing_variants(people: list[Person]) -> set[tuple]:
-    return set(NameVariant.objects.filter(person__in=people)
+def _existing_variants(person_ids: list[int]) -> set[tuple]:
+    return set(NameVariant.objects.filter(person_id__in=person_ids)
                .values_list("person_id", "surname", "given_name", "patronymic"))
 
 
-def _existing_events(people: list[Person]) -> dict[tuple, RepressionEvent]:
-    """The first event of each kind per person: a re-import updates it in place."""
+def _existing_events(person_ids: list[int]) -> dict[tuple, dict]:
+    """The first event of each kind per person, by field: a re-import updates it in place.
+
+    Values, not model instances: most re-imported rows change nothing, and making an
+    instance of every event only to compare it was most of a re-import's time.
+    """
     found = {}
-    for event in RepressionEvent.objects.filter(person__in=people).order_by("-date_lower", "-id"):
-        found[(event.person_id, event.kind)] = event
+    for event in (RepressionEvent.objects.filter(person_id__in=person_ids)
+                  .order_by("-date_lower", "-id").values()):
+        found[(event["person_id"], event["kind"])] = event
     return found
 
 

@@ -116,6 +116,23 @@ def test_reimport_updates_instead_of_duplicating_and_keeps_a_revision():
     assert person.history.last().birth_date.year == 1872
 
 
+def test_a_corrected_date_in_a_reimport_moves_the_event_and_keeps_its_old_revision():
+    run_import(HEADER + GOOD)
+    corrected = GOOD.replace("1937-10-02", "1937-11-02")
+
+    result, _ = run_import(HEADER + corrected)
+
+    assert (result.updated, result.unchanged) == (1, 1)
+    arrest = RepressionEvent.objects.get(person__external_id="kz-1", kind="arrest")
+    assert (str(arrest.date), arrest.date_lower.month, arrest.anniversary) == (
+        "1937-11-02", 11, 1102)  # the "on this day" page finds it on its new day
+    assert [str(revision.date) for revision in arrest.history.all()] == [
+        "1937-11-02", "1937-10-02"]
+    assert arrest.history.first().history_change_reason == "import_records"
+    sentence = RepressionEvent.objects.get(person__external_id="kz-1", kind="sentence")
+    assert sentence.history.count() == 1  # unchanged events gain no revision
+
+
 def test_a_file_with_fewer_columns_blanks_nothing():
     run_import(HEADER + GOOD)
     result, _ = run_import("external_id,occupation\nkz-1,поэт\n")
