@@ -777,10 +777,12 @@ class _IterableStream(io.RawIOBase):
 def _with_external_id(ids: list[str]) -> RawSQL:
     """The ids of the records with one of ``ids`` as external ID, as a subquery with one
     parameter, not one per id: composing a statement of thousands of parameters cost
-    more than the database's answer."""
+    more than the database's answer. The parameter is a JSON list, which the standard
+    library writes in C (psycopg's text array of 100,000 ids cost 0.3 s more)."""
     table = connection.ops.quote_name(Person._meta.db_table)
     if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT id FROM {table} WHERE external_id = ANY(%s)", [ids])
+        return RawSQL(f"SELECT id FROM {table} WHERE external_id IN "
+                      f"(SELECT json_array_elements_text(%s::json))", [json.dumps(ids)])
     return RawSQL(f"SELECT id FROM {table} WHERE external_id IN "
                   f"(SELECT value FROM json_each(%s))", [json.dumps(ids)])
 

@@ -133,6 +133,21 @@ def test_a_corrected_date_in_a_reimport_moves_the_event_and_keeps_its_old_revisi
     assert sentence.history.count() == 1  # unchanged events gain no revision
 
 
+def test_records_with_any_characters_in_their_external_id_are_found_again():
+    # Archive references as families and archives write them: quotes, backslashes,
+    # braces and commas (which a list parameter must not split), Cyrillic, emoji.
+    ids = ['ф. 8131, оп. 37', 'd"q', "back\\slash", "{1,2}", "NULL", "дело №7 🕯", "[]"]
+    text = "external_id,surname\n" + "".join(
+        '"' + external_id.replace('"', '""') + '",Ким\n' for external_id in ids)
+    run_import(text)
+
+    result, _ = run_import(text.replace("Ким", "Цой"))
+
+    assert (result.created, result.updated) == (0, len(ids))
+    assert sorted(Person.objects.values_list("external_id", flat=True)) == sorted(ids)
+    assert set(Person.objects.values_list("surname", flat=True)) == {"Цой"}
+
+
 def test_a_file_with_fewer_columns_blanks_nothing():
     run_import(HEADER + GOOD)
     result, _ = run_import("external_id,occupation\nkz-1,поэт\n")
