@@ -12,8 +12,8 @@ large file is about the same, memory does not grow with the file.
 For PostgreSQL, the URL names a server; a fresh database is made on it and dropped after.
 Times include the child's Django start-up (about half a second), so they understate speed.
 Beside the wall-clock time, the child's CPU time (user + system) is printed: on a shared
-machine it varies less than the wall clock. With PostgreSQL the server's own work is not
-in it (it runs in the server's processes).
+machine it varies less than the wall clock. It includes the import's own reading process;
+with PostgreSQL the server's work is not in it (it runs in the server's processes).
 """
 
 import argparse
