@@ -31,7 +31,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from registry import dates
-from registry.bulk import BulkInserter, sqlite_import_settings
+from registry.bulk import BulkInserter, fewer_garbage_collections, sqlite_import_settings
 from registry.freshness import published_changed
 from registry.models import (
     Camp,
@@ -45,7 +45,7 @@ from registry.models import (
     Source,
 )
 from registry.names import place_key
-from registry.reading_ahead import can_fork, fewer_garbage_collections, made_in_child_process
+from registry.reading_ahead import can_fork, made_in_child_process
 from registry.search_index import (
     Vocabulary,
     key_rows,
@@ -208,7 +208,8 @@ class RecordImporter:
             (Citation, self._citation_rows),
             (NameKey, self._name_key_rows),
         ]
-        # Spellings, stems and sounds of the names, one per thread that keys them.
+        # Spellings, stems and sounds of the names: the reader's, and the writer's for new
+        # people it makes itself (see _finish).
         self._vocabulary = Vocabulary()
         self._writer_vocabulary = Vocabulary()
         # The writer's guess, read by the reader: in shared memory, as the reader may be a
@@ -252,8 +253,8 @@ class RecordImporter:
         return self.result
 
     def _prepared_batches(self, reader, header: list[str]) -> Iterator[PreparedBatch]:
-        """Batches of rows ready to write, in file order. No database: on PostgreSQL this
-        runs in the reading process (``made_in_child_process``)."""
+        """Batches of rows ready to write, in file order. No database: this runs in the
+        reading process (``made_in_child_process``) wherever there is one."""
         has_external_id = "external_id" in header
         batch = self._new_batch()
         batch_ids: set[str] = set()

@@ -1,22 +1,17 @@
 """Making the next batch of an import while the last one is written.
 
-Two ways, for the two databases:
+``made_in_child_process`` makes the items in a forked child process, on another core,
+and hands them over pickled; a thread here (``read_ahead``) unpickles the next one while
+the caller works. A thread alone would not do: the writing side is Python too (the
+values it sends to the database), and a thread reading the file beside it took half of
+its turns of the interpreter lock. The thread only waits on the pipe and unpickles.
 
-- ``read_ahead`` makes the items in a thread. Only the C parts of the work (the database
-  driver waiting, a pipe being read) run beside Python in this process: two threads of
-  Python share one interpreter lock.
-- ``made_in_child_process`` makes them in a forked child process, on another core, and
-  hands them over pickled. The writing side is Python too (the values it sends to the
-  database); a thread reading the file beside it took half of its turns.
-
-Neither may use the database: the thread's connection would be another one, outside the
-caller's transaction, and the child shares the caller's connection, which it must never
-touch.
+The child must not use the database: it shares the caller's connection, which it must
+never touch.
 """
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import pickle
@@ -25,7 +20,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 _END = object()
 
@@ -150,21 +144,3 @@ def _received(receiving, child) -> Iterator:
         if kind == "error":
             raise value
         yield value
-
-
-@contextmanager
-def fewer_garbage_collections():
-    """Python's cyclic garbage collector run less often for the length of a bulk job.
-
-    A batch of an import is hundreds of thousands of small lists and dicts that live
-    until the batch is written. With the default thresholds the collector runs every 700
-    new objects and, as the batch's objects survive, keeps walking all of them again:
-    about a fifth of an import's time (docs/performance.md). They are freed by reference
-    counting, not by the collector, so it need not run as often. Put back afterwards.
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
