@@ -15,6 +15,7 @@ the file, so a moderator can see where a value came from and revert it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -242,10 +243,11 @@ class RecordImporter:
                     # A child process reads, checks and prepares the next batches on
                     # another core while this one writes the last (docs/performance.md).
                     batches = made_in_child_process(batches)
-                for batch in batches:
-                    for error in batch.errors:
-                        self._reject(error)
-                    self._write(batch)
+                with contextlib.closing(batches):  # a failed write stops the reading too
+                    for batch in batches:
+                        for error in batch.errors:
+                            self._reject(error)
+                        self._write(batch)
         finally:
             # Written in bulk, without the signals of save(); each batch is committed on its
             # own, so even an import stopped part-way has changed what visitors see.
@@ -553,11 +555,15 @@ class RecordImporter:
         events = RepressionEvent.objects.in_bulk(list(changes))
         fields = set()
         for pk, values in changes.items():
-            event = events[pk]
+            event = events.get(pk)
+            if event is None:  # deleted by a moderator since it was read: nothing to update
+                continue
             for name, value in values.items():
                 setattr(event, name, value)
             _refresh_derived_fields(event)
             fields.update(values)
+        if not events:
+            return
         if "date" in fields:
             fields |= {"date_lower", "date_upper", "anniversary"}
         bulk_update_with_history(list(events.values()), RepressionEvent, sorted(fields),

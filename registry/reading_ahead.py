@@ -12,6 +12,7 @@ never touch.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -83,20 +84,28 @@ def made_in_child_process(items: Iterator) -> Iterator:
     """``items``, made in a forked child process while the caller uses the one before.
 
     The child starts as a copy of this process, so ``items`` may be any iterator, a
-    generator over an open file included; from then on it is the child's alone (its
-    changes to shared objects stay in the child). Each item crosses a pipe pickled and is
-    unpickled by a thread here, ahead of the caller. The pipe and the thread's queue
-    bound what is held: about four items, not the file.
+    generator over an open file included (not standard input, which multiprocessing
+    closes in the child); from then on it is the child's alone (its changes to shared
+    objects stay in the child). Each item crosses a pipe pickled and is unpickled by a
+    thread here, ahead of the caller. The pipe and the thread's queue bound what is held:
+    about four items, not the file.
 
     An exception in the child is raised here with the child's traceback as a note. A
-    caller that stops early ends the child before returning. Only where ``fork`` exists
-    (``can_fork``); the child must not use the database.
+    caller that stops early, or closes this generator, ends the child first. Only where
+    ``fork`` exists (``can_fork``); the child must not use the database.
     """
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_send_each, args=(items, sending),
+    child = context.Process(target=_send_each, args=(items, sending, receiving),
                             name="import-reader", daemon=True)
-    child.start()
+    # Everything alive now is the parent's: frozen, the child's garbage collector never
+    # frees it, so never closes, say, a database connection of the parent's that only a
+    # reference cycle still holds.
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
     sending.close()  # the child's copy stays open: the pipe ends when the child ends
 
     def stop_child():
@@ -110,24 +119,36 @@ def made_in_child_process(items: Iterator) -> Iterator:
         receiving.close()
 
 
-def _send_each(items: Iterator, sending) -> None:
+def _send_each(items: Iterator, sending, receiving) -> None:
     """In the child: send each item pickled, then the end or the error that stopped it."""
+    # The reading end is the parent's: with the child's copy closed, a parent that dies
+    # (killed, out of memory) breaks the pipe, and the child stops instead of waiting.
+    receiving.close()
     # The child is ahead of the writer, which waits on the database: give the writer (and,
     # on one machine, the database server) the processors first.
     os.nice(5)
     try:
         for item in items:
             sending.send_bytes(pickle.dumps(("item", item), pickle.HIGHEST_PROTOCOL))
-        message = ("end", None)
-    except BaseException as error:  # noqa: BLE001 - sent to the parent, raised there
-        error.add_note("In the reading process:\n" + traceback.format_exc())
-        message = ("error", error)
-    try:
-        sending.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-    except Exception:  # noqa: BLE001 - an error that cannot be pickled: send its text
-        text = "".join(traceback.format_exception(message[1]))
-        sending.send_bytes(pickle.dumps(("error", ReadingProcessLost(text))))
+        error = None
+    except BaseException as stopped:  # noqa: BLE001 - sent to the parent, raised there
+        stopped.add_note("In the reading process:\n" + traceback.format_exc())
+        error = stopped
+    sending.send_bytes(_last_message(error))
     sending.close()
+
+
+def _last_message(error: BaseException | None) -> bytes:
+    """The end, or ``error`` pickled so that the parent can unpickle it, else its text."""
+    if error is None:
+        return pickle.dumps(("end", None))
+    try:
+        message = pickle.dumps(("error", error), pickle.HIGHEST_PROTOCOL)
+        pickle.loads(message)  # some errors pickle but cannot be rebuilt (their __init__
+        return message         # takes other arguments than they keep)
+    except Exception:  # noqa: BLE001 - then the parent gets the text
+        text = "".join(traceback.format_exception(error))
+        return pickle.dumps(("error", ReadingProcessLost(text)))
 
 
 def _received(receiving, child) -> Iterator:
