@@ -13,7 +13,8 @@ computed the way the model computes them (memoised per date, as lists repeat dat
 truth for columns, defaults and conversions; only the per-row overhead is gone.
 
 Making the values (``values``) and sending them (``write``) are apart: making them uses
-no database, so the importer makes the next batch's in a thread while this one is sent.
+no database, so the importer makes the next batch's in another process while this one
+is sent.
 
 The revisions django-simple-history would have written (one ``+`` row per new row, a
 copy of its columns plus the date, reason and user) are written beside the rows.
@@ -80,7 +81,7 @@ class BulkInserter:
     def values(self, rows: Iterable[dict], now: datetime.datetime) -> list[list]:
         """The column values of ``rows``, ready for ``write``; ``now`` is the time stamped.
 
-        Touches no database, so a thread of its own can make them while ``write`` sends
+        Touches no database, so another process can make them while ``write`` sends
         others. Each is a list: its owner's id may be filled in later (``column_index``).
         """
         if now is not self._now:  # the driver's form of the time, once per batch

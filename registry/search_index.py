@@ -81,7 +81,7 @@ class Vocabulary:
 
     def take(self) -> tuple[dict[str, str], set[tuple[str, str]]]:
         """What was met since the last ``take``, for ``write_taken`` (maybe elsewhere: the
-        importer keys names in one thread and writes in another)."""
+        importer keys names in its reading process and writes in the main one)."""
         taken = self._spellings, self._sounds
         self._spellings, self._sounds = {}, set()
         return taken
