@@ -41,13 +41,13 @@ lint: $(VENV)/.installed ## ruff, and a check that every model change has a migr
 test: $(VENV)/.installed messages lint ## Run the whole suite (on DATABASE_URL if set, else SQLite)
 	$(TEST_ENV) $(BIN)/pytest
 
-bench: $(VENV)/.installed ## Search and profile speed at 1,000,000 people (PostgreSQL; built the first time)
+bench: $(VENV)/.installed ## Search and profile speed at 1,000,000 people, uncached (BENCH_ARGS=--kept: kept pages)
 	@if [ -n "$(DATABASE_URL)" ]; then \
-		$(BIN)/python bench/search.py --database-url "$(DATABASE_URL)"; \
+		$(BIN)/python bench/search.py --database-url "$(DATABASE_URL)" $(BENCH_ARGS); \
 	else \
 		url=$$(.ci/pg-cluster start $(CURDIR)/.bench/pg 55440) && \
 		trap '.ci/pg-cluster stop $(CURDIR)/.bench/pg' EXIT && \
-		$(BIN)/python bench/search.py --database-url "$$url"; \
+		$(BIN)/python bench/search.py --database-url "$$url" $(BENCH_ARGS); \
 	fi
 
 bench-import: $(VENV)/.installed ## Import speed and memory (DATABASE_URL= a PostgreSQL server to use it)
@@ -59,7 +59,7 @@ bench-demo: $(VENV)/.installed ## Demo data generation speed
 bench-reading: $(VENV)/.installed ## Reading list of ~66,000 names streamed as text and CSV (DATABASE_URL= the 1,000,000-person database)
 	$(BIN)/python bench/reading_list.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench)
 
-bench-load: $(VENV)/.installed-bench ## Load: 70% search, 25% profiles, 5% submissions on gunicorn -w 2 (DATABASE_URL=, DURATION=5m, USERS=200)
+bench-load: $(VENV)/.installed-bench ## Load: 70% search, 25% profiles, 5% submissions on gunicorn -w 2 (DATABASE_URL=, DURATION=5m, USERS=200, LOAD_ARGS="--moderate-every 10")
 	$(BIN)/python bench/load/run.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench) \
 		--duration $(or $(DURATION),5m) --users $(or $(USERS),200) $(LOAD_ARGS)
 

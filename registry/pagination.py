@@ -4,9 +4,10 @@ page needs.
 A name search is paged from a ``registry.search.Ranking``: the ranking, the order and the
 count come from one query over the name keys (``COUNT(*) OVER ()`` beside each row), and
 only the page's own people are read whole. A list of filters alone is read
-in index order and stops after one page, but its count must visit every match: that count
-is kept in the cache for a few minutes, since the same broad filters (everyone executed in
-1937) are asked again and again.
+in index order and stops after one page, but its count must visit every match: a broad
+selection's count is estimated from a sample (``registry.estimates``), and any count is
+kept in the cache until the published registry changes, since the same broad filters
+(everyone executed in 1937) are asked again and again.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from registry.estimates import Tally, estimated_tally
 from registry.freshness import SHARED_CACHE, published_generation
 from registry.search import Ranking, ranked_people
 
@@ -35,6 +37,8 @@ def people_paginator(filterset, per_page: int) -> Paginator:
 class RankedPaginator(Paginator):
     """Pages of a ``Ranking``, turned into ``people`` (read whole only for the page)."""
 
+    tally = None  # the ranking counts exactly
+
     def __init__(self, ranking: Ranking, per_page: int, *, people: QuerySet):
         super().__init__(ranking, per_page)
         self.people = people
@@ -50,6 +54,8 @@ class RankedPaginator(Paginator):
             return super().page(number)  # Django's own error for a page that is no number
         rows = (self.object_list.page((number - 1) * self.per_page, self.per_page)
                 if number >= 1 else [])
+        if not rows and number == 1:  # nobody at all: no need to rank again to count
+            self.__dict__["count"] = 0
         if not rows:  # past the end, or nothing at all: let Django count and decide
             return super().page(number)
         self.__dict__["count"] = rows[0]["total"]  # fills the cached property
@@ -64,12 +70,20 @@ class RankedPaginator(Paginator):
 
 
 class CachedCountPaginator(Paginator):
+    """Pages of people chosen by filters alone, counted exactly when that is cheap and
+    estimated from a sample when it is not (``registry.estimates``)."""
+
     def matched_people(self) -> QuerySet:
         return self.object_list
 
     @cached_property
+    def tally(self) -> Tally | None:
+        """The estimate, or None when the count is exact."""
+        return estimated_tally(self.object_list)
+
+    @cached_property
     def count(self):
-        return cached_count(self.object_list)
+        return self.tally.count if self.tally else cached_count(self.object_list)
 
 
 def cached_count(queryset: QuerySet) -> int:

@@ -2,7 +2,7 @@
 
     make bench-load DATABASE_URL=postgres://postgres@127.0.0.1:55432/registry_bench
     .venv/bin/python bench/load/run.py --database-url postgres://… [--duration 5m]
-        [--users 200] [--workers 2] [--read-only]
+        [--users 200] [--workers 2] [--read-only] [--moderate-every 10]
 
 The database must be migrated (with ``createcachetable``, as a deployment is). The script:
 collects the static files into the run's folder; writes the plan (the 200 queries of
@@ -24,6 +24,7 @@ Everything of a run (plan, locust's CSV files, gunicorn's log) stays in .bench/l
 """
 
 import argparse
+import contextlib
 import csv
 import http.client
 import importlib.util
@@ -103,7 +104,8 @@ def start_gunicorn(args, environment: dict, log: Path) -> subprocess.Popen:
         [BIN / "gunicorn", "memorial.wsgi", "--workers", str(args.workers),
          "--threads", str(args.threads), "--bind", f"127.0.0.1:{args.port}",
          "--log-level", "warning"],
-        cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True)  # its own process group: stop() ends the workers too
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -118,12 +120,16 @@ def start_gunicorn(args, environment: dict, log: Path) -> subprocess.Popen:
 
 
 def stop(server: subprocess.Popen) -> None:
+    """gunicorn and every worker of it, even one stuck in a request (a worker left behind
+    once held the port and the next run could not start)."""
     server.send_signal(signal.SIGTERM)
     try:
         server.wait(timeout=30)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
 
 
 def warm_up(base: str, plan: dict) -> list[tuple[float, str]]:
@@ -206,6 +212,75 @@ class Probe(threading.Thread):
                       f"  max {times[-1]:6.1f} ms")
 
 
+class Moderator(threading.Thread):
+    """A moderator at work beside the visitors: every ``interval`` seconds one real person
+    is hidden, and at the next turn published again, through the moderation services, so
+    both kinds of change reach the kept pages (a withdrawal retires every list, a
+    publication makes them late). The people are drawn from outside the plan's profiles,
+    whose visitors would otherwise meet a 404 they did not cause. Whoever is hidden when the
+    run ends is published again."""
+
+    def __init__(self, plan: dict, interval: float, start_after: float):
+        super().__init__(daemon=True)
+        self.plan, self.interval, self.start_after = plan, interval, start_after
+        self.actions: list[tuple[str, float]] = []
+        self.errors: list[str] = []
+        self.finished = threading.Event()
+
+    def run(self):
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from registry import moderation
+        from registry.models import Person
+
+        moderator, _ = get_user_model().objects.get_or_create(
+            username="load-moderator", defaults={"is_staff": True})
+        rng = random.Random(SEED + 1)
+        shown = set(self.plan["profiles"])
+        hidden = None
+        try:
+            if self.finished.wait(self.start_after):
+                return
+            while not self.finished.wait(self.interval):
+                started = time.perf_counter()
+                try:
+                    if hidden is None:
+                        hidden = self._someone(Person, rng, shown)
+                        moderation.person_hide(person=hidden, moderator=moderator,
+                                               reason="load benchmark")
+                        action = "hide"
+                    else:
+                        moderation.person_publish(person=hidden, moderator=moderator,
+                                                  reason="load benchmark")
+                        hidden, action = None, "publish"
+                    self.actions.append((action, (time.perf_counter() - started) * 1000))
+                except Exception as error:  # reported, and the run goes on
+                    self.errors.append(repr(error))
+        finally:
+            if hidden is not None:
+                moderation.person_publish(person=hidden, moderator=moderator,
+                                          reason="load benchmark ended")
+            connection.close()
+
+    @staticmethod
+    def _someone(person_model, rng, shown: set[int]):
+        high = person_model.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        while True:
+            person = person_model.objects.published().filter(pk=rng.randint(1, high)).first()
+            if person is not None and person.pk not in shown:
+                return person
+
+    def report(self) -> None:
+        for action in ("hide", "publish"):
+            times = sorted(ms for done, ms in self.actions if done == action)
+            if times:
+                print(f"  {action:<8} {len(times):>3} times, {percentile(times, 50):.0f} ms "
+                      f"each (max {times[-1]:.0f} ms)")
+        for error in self.errors:
+            print(f"  moderation failed: {error}")
+
+
 def percentile(ordered: list[float], percent: int) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
 
@@ -269,6 +344,9 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--read-only", action="store_true",
                         help="no submissions: for a database that must not change")
+    parser.add_argument("--moderate-every", type=float, default=0, metavar="SECONDS",
+                        help="a moderator hides or publishes again one real person every "
+                             "SECONDS during the run (default: none)")
     args = parser.parse_args()
 
     folder = ROOT / ".bench" / "load" / datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -294,7 +372,7 @@ def main():
 
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(args, environment, folder / "gunicorn.log")
-    probe = None
+    probe = moderator = None
     try:
         print(f"database {connection.settings_dict['NAME']}: {people:,} people, "
               f"{published:,} published; gunicorn -w {args.workers} --threads {args.threads}; "
@@ -308,16 +386,27 @@ def main():
         # The probe starts once locust has started every user (as the statistics do).
         probe = Probe(base, plan, start_after=args.users / spawn_rate(args))
         probe.start()
+        if args.moderate_every:
+            moderator = Moderator(plan, args.moderate_every,
+                                  start_after=args.users / spawn_rate(args))
+            moderator.start()
+            print(f"a moderator hides or publishes one person every {args.moderate_every:g} s")
         try:
             locust_status = run_locust(args, base, plan_path, folder)
         finally:
             probe.finished.set()
             probe.join()
+            if moderator is not None:
+                moderator.finished.set()
+                moderator.join()
     finally:
         stop(server)
     failures = report(folder)
     if probe is not None:
         probe.report()
+    if moderator is not None:
+        print("moderator, beside the visitors:")
+        moderator.report()
     if not args.read_only:
         print(f"submissions added to the database: {submissions_from_load() - submitted_before:,}")
     print(f"files of this run: {folder.relative_to(ROOT)}")

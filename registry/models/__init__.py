@@ -1,5 +1,6 @@
 """The registry's domain model; see DESIGN.md for the nouns."""
 
+from registry.models.changes import PublicChange
 from registry.models.events import RepressionEvent
 from registry.models.media import Document, MediaStatus, Photo
 from registry.models.person import NameVariant, Person, Relationship
@@ -10,6 +11,7 @@ from registry.models.submissions import ModerationLog, Submission, SubmissionPho
 
 __all__ = [
     "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSound", "NameSpelling",
-    "NameVariant", "Person", "Photo", "Place", "PlaceName", "Relationship", "RepressionEvent",
+    "NameVariant", "Person", "Photo", "Place", "PlaceName", "PublicChange", "Relationship",
+    "RepressionEvent",
     "Source", "ModerationLog", "Submission", "SubmissionPhoto",
 ]

@@ -133,7 +133,10 @@ class Person(models.Model):
         ordering = ["surname", "given_name", "patronymic", "id"]
         indexes = [
             models.Index(fields=["status", "surname", "given_name"], name="person_status_name"),
-            models.Index(fields=["status", "-published_at"], name="person_status_published"),
+            # "Latest published" on the home page, read from the index in its order (the
+            # id breaks ties: a bulk publication gives many people one time).
+            models.Index(fields=["-published_at", "-id"], condition=models.Q(status="published"),
+                         name="person_latest_published"),
             # Plain indexes, not ``db_index``, which on PostgreSQL adds a second,
             # ``LIKE``-pattern index per text column that no query of the registry uses.
             models.Index(fields=["surname", "given_name", "patronymic"], name="person_name"),
@@ -164,6 +167,16 @@ class Person(models.Model):
 
     def get_absolute_url(self):
         return reverse("registry:person", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the status as read: a save from pending to published only adds to what
+        the public sees, any other save of a published record may take from it
+        (``registry.freshness``)."""
+        person = super().from_db(db, field_names, values)
+        if "status" in person.__dict__:  # not deferred
+            person.loaded_status = person.status
+        return person
 
     @property
     def full_name(self) -> str:

@@ -61,6 +61,8 @@ def people_list(request):
     results = list(page.object_list) if page else []
     return _public_json({
         "count": paginator.count,
+        # A broad selection's count is an estimate from a sample, rounded (docs/api.md).
+        "count_is_estimate": paginator.tally is not None,
         "next": _page_url(request, page.next_page_number()) if page and page.has_next()
         else None,
         "previous": _page_url(request, page.previous_page_number())
@@ -70,7 +72,7 @@ def people_list(request):
 
 
 @require_GET
-@cached_public_page
+@cached_public_page(person_page=True)
 def person_detail(request, pk: int):
     """``/api/v1/people/<id>/``: one published person with names, events and sources."""
     person = get_object_or_404(people_in_full(), pk=pk)

@@ -66,14 +66,22 @@ def search(request):
         context.update(
             page=page,
             querystring=params.urlencode(),
-            facets=facets(paginator.matched_people(), request.GET),
+            facets=_facets_of(paginator, request) if page.paginator.count else {},
+            estimated=paginator.tally is not None,
             suggestions=nearest_names(Person.objects.published(), parsed)
             if not page.paginator.count and parsed.words else [],
         )
     return render(request, "registry/search.html", context)
 
 
-@method_decorator(cached_public_page, name="dispatch")
+def _facets_of(paginator, request) -> dict:
+    """The counts beside the filters: the estimate's when the count is estimated."""
+    if paginator.tally is not None:
+        return paginator.tally.facets
+    return facets(paginator.matched_people(), request.GET)
+
+
+@method_decorator(cached_public_page(person_page=True), name="dispatch")
 class PersonDetailView(DetailView):
     template_name = "registry/person_detail.html"
     context_object_name = "person"

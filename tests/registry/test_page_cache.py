@@ -1,7 +1,10 @@
-"""Pages served again from the cache are never older than the published registry.
+"""Pages served again from the cache: never showing what was withdrawn, and not all
+rendered again because a moderator published someone.
 
 A profile, a search or the home page is rendered once and then served from the cache; any
-moderator's change to what those pages show must be visible on the very next request.
+moderator's change to what those pages show must be visible on the very next request. A
+publication must not retire pages it cannot have changed: on the day of "Returning the
+Names" moderators publish every few seconds while visitors search.
 """
 
 import re
@@ -10,10 +13,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from registry import moderation
+from registry import moderation, page_cache
 from registry.importer import RecordImporter
 from registry.models import MediaStatus, Person, Photo
-from tests.factories import EventFactory, PublishedPersonFactory
+from tests.factories import (
+    EventFactory,
+    PendingPersonFactory,
+    PublishedPersonFactory,
+    RelationshipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +36,8 @@ def test_a_kept_profile_is_served_without_reading_the_person_again(
         client, django_assert_num_queries):
     person = PublishedPersonFactory(surname="Сейфуллин")
     first = profile_of(client, person)
-    with django_assert_num_queries(1):  # the published generation, nothing of the person
+    # The generation (the shared cache, the last public change) and the profile's version.
+    with django_assert_num_queries(3):
         again = profile_of(client, person)
     assert again.status_code == 200
     assert "Сейфуллин" in again.content.decode()
@@ -117,7 +126,7 @@ def test_a_kept_search_is_served_without_searching_again(client, django_assert_n
     PublishedPersonFactory(surname="Байтурсынов")
     search = reverse("registry:search") + "?q=Байтурсынов"
     client.get(search)
-    with django_assert_num_queries(1):  # the published generation only
+    with django_assert_num_queries(2):  # the generation only
         assert "1 person found" in client.get(search).content.decode()
 
 
@@ -144,3 +153,82 @@ def test_a_page_whose_token_cannot_be_found_is_not_kept():
     other = HttpResponse('<input name="csrfmiddlewaretoken" type="hidden" value="abc">')
     assert _kept(usual, (CSRF_TOKEN,)) is not None
     assert _kept(other, (CSRF_TOKEN,)) is None
+
+
+def test_publishing_someone_keeps_the_profiles_of_everyone_else(
+        client, moderator, django_assert_num_queries):
+    person = PublishedPersonFactory(surname="Сейфуллин")
+    waiting = PendingPersonFactory(surname="Жургенов")
+    profile_of(client, person)
+
+    moderation.person_publish(person=waiting, moderator=moderator)
+
+    with django_assert_num_queries(3):  # served as kept: nothing of the person read again
+        assert "Сейфуллин" in profile_of(client, person).content.decode()
+
+
+def test_changing_a_pending_record_retires_no_kept_page(client, django_assert_num_queries):
+    PublishedPersonFactory(surname="Байтурсынов")
+    event = EventFactory(person=PendingPersonFactory(surname="Байтурсынов"), article="58-10")
+    search = reverse("registry:search") + "?q=Байтурсынов"
+    client.get(search)
+
+    event.article = "58-6"
+    event.save()
+
+    with django_assert_num_queries(2):
+        assert "1 person found" in client.get(search).content.decode()
+
+
+def test_hiding_a_relative_changes_the_kept_profile_that_named_them(client, moderator):
+    link = RelationshipFactory(relative=PublishedPersonFactory(surname="Плисецкая"))
+    assert "Плисецкая" in profile_of(client, link.person).content.decode()
+
+    moderation.person_hide(person=link.relative, moderator=moderator, reason="the family asked")
+
+    assert "Плисецкая" not in profile_of(client, link.person).content.decode()
+
+
+def test_a_list_late_by_a_publication_is_served_while_another_visitor_renders_it(
+        client, moderator, monkeypatch):
+    PublishedPersonFactory(surname="Байтурсынов")
+    waiting = PendingPersonFactory(surname="Байтурсынов", given_name="Ахмет")
+    search = reverse("registry:search") + "?q=Байтурсынов"
+    client.get(search)
+    moderation.person_publish(person=waiting, moderator=moderator)
+
+    monkeypatch.setattr(page_cache, "_take_turn", lambda key: False)  # someone else renders
+    assert "1 person found" in client.get(search).content.decode()
+    monkeypatch.undo()
+    assert "2 people found" in client.get(search).content.decode()
+
+
+def test_a_list_that_showed_a_hidden_person_is_never_served_again(
+        client, moderator, monkeypatch):
+    PublishedPersonFactory(surname="Байтурсынов")
+    hidden = PublishedPersonFactory(surname="Байтурсынов", given_name="Ахмет")
+    search = reverse("registry:search") + "?q=Байтурсынов"
+    assert "2 people found" in client.get(search).content.decode()
+    moderation.person_hide(person=hidden, moderator=moderator, reason="the family asked")
+
+    # Another visitor renders it and never finishes: this one waits, then is asked to
+    # come back, rather than shown the kept page or made to render it too.
+    monkeypatch.setattr(page_cache, "_take_turn", lambda key: False)
+    monkeypatch.setattr(page_cache, "WAIT_SECONDS", 0.2)
+    busy = client.get(search)
+    assert busy.status_code == 503 and int(busy["Retry-After"]) > 0
+    assert "Ахмет" not in busy.content.decode()
+
+
+def test_a_list_that_did_not_show_a_hidden_person_is_served_on_while_late(
+        client, moderator, monkeypatch, django_assert_num_queries):
+    PublishedPersonFactory(surname="Сейфуллин")
+    hidden = PublishedPersonFactory(surname="Байтурсынов")
+    search = reverse("registry:search") + "?q=Сейфуллин"
+    monkeypatch.setattr(page_cache, "EXPENSIVE_SECONDS", 0)  # as if it took long to render
+    monkeypatch.setattr(page_cache, "LATE_FACTOR", 10**6)
+    client.get(search)
+    moderation.person_hide(person=hidden, moderator=moderator, reason="the family asked")
+
+    with django_assert_num_queries(3):  # the generation and who changed: not rendered again
+        assert "1 person found" in client.get(search).content.decode()
