@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 
 SHARED_CACHE = "shared"
@@ -117,10 +116,20 @@ def profile_version(pk: int) -> str | None:
     of any relative the profile names (one query). None for no such person."""
     from registry.models import Person, Relationship
 
-    relatives = Q(pk__in=Relationship.objects.filter(person_id=pk).values("relative_id")) | Q(
-        pk__in=Relationship.objects.filter(relative_id=pk).values("person_id"))
-    latest = Person.objects.filter(Q(pk=pk) | relatives).aggregate(latest=Max("updated_at"))
-    return latest["latest"].isoformat() if latest["latest"] else None
+    # A list of ids, not an OR of conditions: PostgreSQL answers "id = … OR id IN (…)" by
+    # reading every person (300 ms at a million), a list of ids by three index probes.
+    people, links = Person._meta.db_table, Relationship._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(updated_at) FROM {people} WHERE id IN ("
+            f"SELECT %s UNION ALL SELECT relative_id FROM {links} WHERE person_id = %s "
+            f"UNION ALL SELECT person_id FROM {links} WHERE relative_id = %s)", [pk, pk, pk])
+        latest = cursor.fetchone()[0]
+    if latest is None:
+        return None
+    # SQLite hands back "YYYY-MM-DD HH:MM:SS.ffffff" where PostgreSQL hands back a
+    # datetime: a version is the ISO text, with no space (it goes into cache keys).
+    return latest.isoformat() if hasattr(latest, "isoformat") else str(latest).replace(" ", "T")
 
 
 # --- what a change changes ----------------------------------------------------------------

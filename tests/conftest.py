@@ -26,7 +26,10 @@ def _isolated_media_and_cache(settings, tmp_path, request):
     from django.core.cache import caches
 
     emptied = [caches[name] for name in ("default", "pages")]
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        emptied.append(caches["shared"])  # the mark has given the test its database
+    elif {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         emptied.append(caches["shared"])
     for cache in emptied:
