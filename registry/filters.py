@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.freshness import SHARED_CACHE, published_generation
 from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
 from registry.names import place_key
-from registry.search import search_people
+from registry.search import might_answer, search_people
 
 FACET_SECONDS = 600
 FACET_SIZE = 12
@@ -247,6 +247,20 @@ class PersonFilter(django_filters.FilterSet):
                          self.form.cleaned_data.get("rehabilitation_year_max")),
             kind=RepressionEvent.Kind.REHABILITATION)
         return queryset.filter(pk__in=rehabilitations.values("person_id"))
+
+
+# What a query string may hold besides filters: a name, and where in the list to look.
+NOT_FILTERS = frozenset({"q", "page", "page_size"})
+
+
+def answered_by(request, person_ids) -> bool:
+    """Whether any of these people, as they are and whatever their status, answer the
+    query string of ``request`` (a kept list asks after a publication or a hide; a yes
+    where the answer is no only costs rendering the list again)."""
+    if not set(request.GET) - NOT_FILTERS:  # a name alone, the most common list
+        return might_answer(request.GET.get("q", ""), person_ids)
+    filterset = PersonFilter(request.GET, queryset=Person.objects.filter(pk__in=person_ids))
+    return not filterset.is_valid() or filterset.qs.exists()
 
 
 def executed_in_years(minimum: int | None, maximum: int | None) -> Q:

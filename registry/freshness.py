@@ -12,8 +12,10 @@ only what it can have changed:
 - A change to one person's public face (published, hidden, merged, corrected, or one of
   its names, events, photos, citations or relatives changed) is written to the
   ``PublicChange`` log, in the same transaction. A kept list of people (search, the API,
-  the home page) that *shows* that person is retired; one that does not show them may still
-  count them (or not yet count them): it is *late*, and is rendered again soon.
+  the home page) that *shows* that person is retired. One that does not show them is
+  unchanged when the person, as they are, does not answer its query and only whether they
+  are public changed (a publication or a hide of someone else); otherwise it may count them
+  one time too many or too few: it is *late*, and is rendered again soon.
 - A change that every page may show (a place or camp renamed, a source, an import, a
   deployment, a restore) starts a new generation of *everything* (``published_changed``):
   every kept page and count is retired.
@@ -27,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -35,6 +37,8 @@ SHARED_CACHE = "shared"
 EVERYTHING_KEY = "registry:published-generation"
 # Rows of the change log older than any kept page (registry.page_cache.PAGE_SECONDS).
 CHANGES_KEPT = timedelta(hours=1)
+# How long a worker keeps what changed between two rows of the log (it never changes).
+CHANGES_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,31 @@ def published_generation() -> str | None:
     return str(generation) if generation else None
 
 
-def changed_since(last_change: int) -> tuple[set[int], datetime | None]:
-    """The people changed after row ``last_change`` of the log, and when the first of them
-    changed (None: nobody)."""
+@dataclass(frozen=True)
+class Changes:
+    """What changed after a row of the log."""
+
+    people: frozenset[int]
+    records_changed: bool  # more than whether someone is public
+    since: datetime | None  # when the first of them changed (None: nothing changed)
+
+
+def changed_since(last_change: int, generation: Generation) -> Changes:
+    """What changed after row ``last_change`` of the log, up to ``generation``'s last row.
+    Kept a while in this worker: after a change every kept list asks the same."""
     from registry.models import PublicChange
 
-    rows = list(PublicChange.objects.filter(id__gt=last_change).values_list("person_id", "at"))
-    return {person for person, _ in rows}, min((at for _, at in rows), default=None)
+    key = f"changed:{last_change}:{generation.last_change}"
+    changes = cache.get(key)
+    if changes is None:
+        rows = list(PublicChange.objects.filter(id__gt=last_change,
+                                                id__lte=generation.last_change)
+                    .values_list("person_id", "content", "at"))
+        changes = Changes(frozenset(person for person, _, _ in rows),
+                          any(content for _, content, _ in rows),
+                          min((at for _, _, at in rows), default=None))
+        cache.set(key, changes, CHANGES_SECONDS)
+    return changes
 
 
 def published_changed(**kwargs) -> None:
@@ -101,12 +123,14 @@ def _new_generation() -> None:
     caches[SHARED_CACHE].set(EVERYTHING_KEY, uuid.uuid4().hex, None)
 
 
-def people_changed_publicly(ids) -> None:
-    """Log that these people's public face changed (in the caller's transaction)."""
+def people_changed_publicly(ids, *, content: bool = True) -> None:
+    """Log that these people's public face changed (in the caller's transaction);
+    ``content=False``: only whether they are public."""
     from registry.models import PublicChange
 
     now = timezone.now()
-    rows = PublicChange.objects.bulk_create([PublicChange(person_id=pk) for pk in ids])
+    rows = PublicChange.objects.bulk_create([PublicChange(person_id=pk, content=content)
+                                             for pk in ids])
     if rows and rows[-1].pk and rows[-1].pk % 100 == 0:  # now and then, not every time
         PublicChange.objects.filter(at__lt=now - CHANGES_KEPT).delete()
 
@@ -134,18 +158,25 @@ def profile_version(pk: int) -> str | None:
 
 # --- what a change changes ----------------------------------------------------------------
 
-def _person_saved(sender, instance, created=False, **kwargs) -> None:
+# What a save that only publishes, hides or merges away a person writes (registry/moderation.py).
+STATUS_FIELDS = frozenset({"status", "updated_at", "published_at", "merged_into"})
+
+
+def _person_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
     """Logged when the person is or was published. ``loaded_status`` is the status the
     record had when read (``Person.from_db``); a record read without it counts as having
     been published."""
     published = instance.Status.PUBLISHED
     before = None if created else getattr(instance, "loaded_status", published)
     if published in (before, instance.status):
-        people_changed_publicly([instance.pk])
+        status_only = (before != instance.status and update_fields is not None
+                       and set(update_fields) <= STATUS_FIELDS)
+        people_changed_publicly([instance.pk], content=not status_only)
     instance.loaded_status = instance.status
 
 
 def _person_deleted(sender, instance, **kwargs) -> None:
+    # Content: a deleted person cannot be asked whether they answered a page's query.
     if getattr(instance, "loaded_status", instance.status) == instance.Status.PUBLISHED:
         people_changed_publicly([instance.pk])
 

@@ -9,13 +9,16 @@ What a change retires is decided in ``registry.freshness``. A profile is kept un
 version. A list of people (search, API, home) remembers the people it shows and the last
 change it was rendered after:
 
-- after a change to a person it shows (or any change, for a page that links nobody), it
-  is *retired*: one request renders it again while the others asking for it wait for that
-  page (at most ``WAIT_SECONDS``, then they are asked to try again), so a broad filter
-  asked by twenty visitors at once is computed once, not twenty times side by side;
-- after a change only to people it does not show, it is *late*: its counts may be one off.
-  It is served on while one request renders it again, and a page that took long to render
-  is rendered again at most every ``LATE_FACTOR`` times its rendering time;
+- after a change to a person it shows (links, or names: a page that links nobody may
+  suggest a surname), it is *retired*: one request renders it again while the others
+  asking for it wait for that page (at most ``WAIT_SECONDS``, then they are asked to try
+  again), so a broad filter asked by twenty visitors at once is computed once, not twenty
+  times side by side;
+- after a change to people it does not show, it is *late*: its counts may be one off. It is
+  served on while one request looks at it again: when only someone who does not answer its
+  query (``answered_by``) was published or hidden, it is unchanged and kept as it is;
+  otherwise it is rendered again. A page that took long to render is looked at again at
+  most every ``LATE_FACTOR`` times its rendering time;
 - after nothing, it is served as kept.
 
 Every page carries a CSRF token (the language switcher is a POST form). Tokens are
@@ -35,16 +38,19 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import get_language
 
 from registry.freshness import (
     SHARED_CACHE,
+    Changes,
     Generation,
     changed_since,
     current_generation,
     profile_version,
 )
 from registry.middleware import busy_response
+from registry.models import Person
 
 PAGE_SECONDS = 600
 # Part of every key: kept pages outlive a deployment in the shared cache, so a change to
@@ -90,15 +96,18 @@ CSRF_TOKEN = PerVisitorValue(
 
 
 def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = (CSRF_TOKEN,),
-                       person_page: bool = False):
+                       person_page: bool = False, answered_by: Callable | None = None):
     """Keep the view's successful GET answers for every visitor (published content only).
 
     ``person_page``: the page shows one person (its ``pk`` argument) and its relatives, and
     is kept under that profile's version rather than as a list.
+    ``answered_by(request, person_ids)``: whether any of these people, as they are, answer
+    the list's query; a list without it is taken to count everyone.
     """
     if view is None:  # used as @cached_public_page(per_visitor=…)
         return lambda view: cached_public_page(view, per_visitor=per_visitor,
-                                               person_page=person_page)
+                                               person_page=person_page,
+                                               answered_by=answered_by)
 
     @wraps(view)
     def kept_or_rendered(request, *args, **kwargs):
@@ -109,17 +118,24 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
                                        kwargs["pk"] if person_page else None)
         if not key:
             return view(request, *args, **kwargs)
-        kept = _kept_page(key)
-        state = _state(kept, generation)
+        kept = _kept_page(key, generation)
+        state, changes = _state(kept, generation)
         if state in (FRESH, SERVED_LATE):
             return _response_from(kept, request, per_visitor)
-        if _take_turn(key):
+        if _take_turn(key, everywhere=state != LATE):
             try:
+                if state == LATE and not changes.records_changed and not (
+                        answered_by is None or answered_by(request, changes.people)):
+                    # Only someone who does not answer its query was published or hidden:
+                    # the page is as it would be rendered now.
+                    kept = (*kept[:-1], (generation.last_change, *kept[-1][1:]))
+                    _keep_page(key, kept)
+                    return _response_from(kept, request, per_visitor)
                 return _render_and_keep(view, request, args, kwargs, key, generation,
                                         per_visitor, person_page)
             finally:
-                _end_turn(key)
-        # Another request renders this page now: a late page is served meanwhile, and one
+                _end_turn(key, everywhere=state != LATE)
+        # Another request looks at this page now: a late page is served meanwhile, and one
         # retired or never kept is waited for.
         if state != LATE:
             kept = _wait_for(key, generation)
@@ -130,33 +146,41 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
     return kept_or_rendered
 
 
-def _state(kept, generation: Generation) -> str | None:
-    """FRESH, SERVED_LATE (late, and may be served so a while yet), LATE (to be rendered
-    again), or None (not kept, or retired)."""
+def _state(kept, generation: Generation) -> tuple[str | None, Changes | None]:
+    """FRESH, SERVED_LATE (late, and may be served so a while yet), LATE (to be looked at
+    again: rendered, or found unchanged), or None (not kept, or retired); and the changes
+    since it was rendered."""
     if kept is None:
-        return None
+        return None, None
     shown = kept[-1]
     if shown is None:  # a profile: its key holds its version
-        return FRESH
+        return FRESH, None
     last_change, people, seconds = shown
     if last_change == generation.last_change:
-        return FRESH
+        return FRESH, None
     if last_change > generation.last_change:
         # Rendered after changes this request cannot see (a replica a moment behind, a
         # database restored): what it shows is not known to be right.
-        return None
-    changed, since = changed_since(last_change)
-    # A page that links nobody may still name someone (a "did you mean" surname): what it
-    # shows is not known, so any change retires it. Such pages are cheap to render.
-    if changed and (changed & people or not people):
-        return None
-    if since is None:
-        return FRESH
+        return None, None
+    changes = changed_since(last_change, generation)
+    if changes.since is None:
+        return FRESH, changes
+    if changes.people & people or not people and _names_anyone(kept, changes.people):
+        return None, changes
     if seconds >= EXPENSIVE_SECONDS:
         allowed = min(LATE_SECONDS, LATE_FACTOR * seconds)
-        if (timezone.now() - since).total_seconds() < allowed:
-            return SERVED_LATE
-    return LATE
+        if (timezone.now() - changes.since).total_seconds() < allowed:
+            return SERVED_LATE, changes
+    return LATE, changes
+
+
+def _names_anyone(kept: tuple, person_ids) -> bool:
+    """Whether a page that links nobody names one of these people's surnames (a "did you
+    mean" page suggests surnames, not links)."""
+    content = zlib.decompress(kept[0]).decode()
+    surnames = Person.objects.filter(pk__in=person_ids).values_list("surname", flat=True)
+    return any(surname in content or escape(surname) in content
+               for surname in surnames if surname)
 
 
 def _render_and_keep(view, request, args, kwargs, key, generation, per_visitor,
@@ -176,18 +200,25 @@ def _render_and_keep(view, request, args, kwargs, key, generation, per_visitor,
     return response
 
 
-def _kept_page(key: str):
+def _kept_page(key: str, generation: Generation):
     """From this worker's memory, else from the cache all workers share.
 
     The shared copy spares every other worker the same work: a broad filter's page takes
     seconds to count the first time, and a worker busy with it makes everyone queued behind
-    it wait."""
+    it wait. A list this worker kept before the last change is looked for there too: another
+    worker may have found it unchanged, or rendered it again, since."""
     kept = caches["pages"].get(key)
-    if kept is None:
-        kept = caches[SHARED_CACHE].get(key)
-        if kept is not None:
+    if kept is None or _mark(kept) < generation.last_change:
+        shared = caches[SHARED_CACHE].get(key)
+        if shared is not None and (kept is None or _mark(shared) > _mark(kept)):
+            kept = shared
             caches["pages"].set(key, kept, PAGE_SECONDS)
     return kept
+
+
+def _mark(kept: tuple) -> float:
+    """The last change a kept list was rendered after (a profile: after every one)."""
+    return float("inf") if kept[-1] is None else kept[-1][0]
 
 
 def _keep_page(key: str, kept: tuple) -> None:
@@ -195,13 +226,17 @@ def _keep_page(key: str, kept: tuple) -> None:
     caches[SHARED_CACHE].set(key, kept, PAGE_SECONDS)
 
 
-def _take_turn(key: str) -> bool:
-    """The turn to render ``key``, for one request across all workers at a time."""
-    return caches[SHARED_CACHE].add(f"rendering:{key}", 1, TURN_SECONDS)
+def _take_turn(key: str, *, everywhere: bool = True) -> bool:
+    """The turn to render ``key`` (or look at it again), for one request at a time across
+    all workers (``everywhere``), or in this worker: a late page is still served to the
+    others meanwhile, and a second look from another worker costs little more than asking
+    the shared cache whether one is under way."""
+    turns = caches[SHARED_CACHE] if everywhere else caches["pages"]
+    return turns.add(f"rendering:{key}", 1, TURN_SECONDS)
 
 
-def _end_turn(key: str) -> None:
-    caches[SHARED_CACHE].delete(f"rendering:{key}")
+def _end_turn(key: str, *, everywhere: bool = True) -> None:
+    (caches[SHARED_CACHE] if everywhere else caches["pages"]).delete(f"rendering:{key}")
 
 
 def _wait_for(key: str, generation: Generation):
@@ -210,7 +245,7 @@ def _wait_for(key: str, generation: Generation):
     while time.monotonic() < deadline:
         time.sleep(WAIT_STEP)
         kept = caches[SHARED_CACHE].get(key)
-        if _state(kept, generation) is not None:
+        if _state(kept, generation)[0] is not None:
             return kept
     return None
 

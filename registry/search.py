@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -56,6 +57,11 @@ MIN_PREFIX = 3
 YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 SCORE_EXACT, SCORE_STEM, SCORE_PREFIX, SCORE_PHONETIC, SCORE_TYPO = 100, 80, 60, 40, 20
 TYPO_SPELLINGS = 20  # the most similar spellings a mistyped word is read as
+TYPO_SIMILARITY = 0.3  # pg_trgm's default similarity_threshold, which the % operator uses
+# How long a worker keeps the spellings of people just published or hidden. Only a change
+# of whether they are public asks for them (a change of their names makes every list late
+# without asking), and that change leaves their spellings as they were.
+SPELLED_SECONDS = 30
 SUGGESTION_SAMPLE = 20  # people read per spelling to name its surnames in "did you mean"
 
 
@@ -250,6 +256,62 @@ def _reading(word: TokenKeys):
                for condition, _ in tiers("")):
             return tiers
     return tiers
+
+
+def might_answer(query: str | ParsedQuery, person_ids) -> bool:
+    """Whether any of these people, whatever their status, might answer the name words of
+    ``query``: every word spelled by one of their keys in one of the ways a search reads
+    it (exactly, the other sex's form, the start, the sound, a near spelling).
+
+    Three small queries, where running the search itself asks a dozen: a kept list asks
+    this of every person published or hidden since it was rendered. It may say yes for
+    someone the search would not find (every reading is tried, years are not looked at),
+    never no for someone it would."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    if not parsed.words:
+        return bool(person_ids)
+    spellings, stems, sounds = _spelled(frozenset(person_ids))
+
+    def reads_as(word: TokenKeys, key: str) -> bool:
+        return (key in word.foldings or stems.get(key) in word.stems
+                or any(key.startswith(folded) for folded in word.foldings
+                       if len(folded) >= MIN_PREFIX)
+                or bool(sounds.get(key, set()) & word.phonetic)
+                or trigram_similarity(key, word.folded) >= TYPO_SIMILARITY)
+
+    return any(all(any(reads_as(word, key) for key in keys) for word in parsed.words)
+               for keys in spellings.values())
+
+
+def _spelled(person_ids: frozenset[int]) -> tuple[dict, dict, dict]:
+    """The people's spellings, their stems and their sounds. Kept a few seconds in this
+    worker: after a publication every kept list asks about the same person."""
+    key = "spelled:" + ",".join(map(str, sorted(person_ids)))
+    found = cache.get(key)
+    if found is None:
+        spellings: dict[int, set[str]] = {}
+        for person, spelling in NameKey.objects.filter(person_id__in=person_ids).values_list(
+                "person_id", "key"):
+            spellings.setdefault(person, set()).add(spelling)
+        known = set().union(*spellings.values())
+        stems = dict(NameSpelling.objects.filter(key__in=known).values_list("key", "stem"))
+        sounds: dict[str, set[str]] = {}
+        for code, spelling in NameSound.objects.filter(spelling__in=known).values_list(
+                "code", "spelling"):
+            sounds.setdefault(spelling, set()).add(code)
+        found = (spellings, stems, sounds)
+        cache.set(key, found, SPELLED_SECONDS)
+    return found
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity of two folded words, computed here (shared trigrams over all)."""
+    def trigrams(word):
+        padded = f"  {word} "
+        return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+    first, second = trigrams(a), trigrams(b)
+    return len(first & second) / len(first | second) if first | second else 0.0
 
 
 def lived_in_year(year: int) -> Q:

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
                 ('person_id', models.BigIntegerField(verbose_name='person')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='changed at')),
+                ('content', models.BooleanField(default=True, verbose_name='record changed')),
             ],
             options={
                 'verbose_name': 'public change',

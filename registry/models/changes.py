@@ -18,6 +18,9 @@ class PublicChange(models.Model):
     # No foreign key: the row outlives a deleted person, whose pages must still be retired.
     person_id = models.BigIntegerField(_("person"))
     at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    # False when only whether the person is public changed (published, hidden, merged away):
+    # a kept list that could not show the person as they are is then unchanged.
+    content = models.BooleanField(_("record changed"), default=True)
 
     class Meta:
         verbose_name = _("public change")

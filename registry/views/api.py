@@ -16,7 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from registry import export
-from registry.filters import PersonFilter
+from registry.filters import PersonFilter, answered_by
 from registry.models import Citation, Person, Photo, RepressionEvent
 from registry.page_cache import cached_public_page
 from registry.pagination import people_paginator
@@ -43,7 +43,7 @@ def filtered_people(request) -> PersonFilter:
 
 
 @require_GET
-@cached_public_page
+@cached_public_page(answered_by=answered_by)
 def people_list(request):
     """``/api/v1/people/?q=…&filters``: a page of published people."""
     filterset = filtered_people(request)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from registry.filters import PersonFilter, facets
+from registry.filters import PersonFilter, answered_by, facets
 from registry.models import Citation, Person, Photo, Relationship, RepressionEvent
 from registry.page_cache import cached_public_page
 from registry.pagination import cached_count, people_paginator
@@ -44,7 +44,7 @@ def home(request):
     return render(request, "registry/home.html", context)
 
 
-@cached_public_page
+@cached_public_page(answered_by=answered_by)
 def search(request):
     """Results for a name and any filters; the same query string feeds the API and export."""
     people = Person.objects.published().select_related("birth_place").prefetch_related(
