@@ -52,8 +52,10 @@ class Generation:
         return f"{self.everything}.{self.last_change}"
 
 
-def current_generation() -> Generation | None:
-    """The current generation: read before the records it covers.
+def current_generation(*, with_changes: bool = True) -> Generation | None:
+    """The current generation: read before the records it covers. ``with_changes=False``
+    leaves the change log unread (``last_change`` 0), for a profile, kept under its own
+    version.
 
     None when the shared cache cannot give one (its write failed): callers then compute
     afresh and keep nothing, rather than keep under a key that could come back.
@@ -67,6 +69,8 @@ def current_generation() -> Generation | None:
         everything = shared.get(EVERYTHING_KEY)
         if everything is None:
             return None
+    if not with_changes:
+        return Generation(everything, 0)
     last = PublicChange.objects.order_by("-id").values_list("id", flat=True).first()
     return Generation(everything, last or 0)
 

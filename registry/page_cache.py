@@ -113,7 +113,7 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
     def kept_or_rendered(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        generation = current_generation()
+        generation = current_generation(with_changes=not person_page)
         key = generation and _page_key(request, generation,
                                        kwargs["pk"] if person_page else None)
         if not key:
