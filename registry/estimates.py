@@ -21,6 +21,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from registry.filters import FACET_SIZE
 from registry.freshness import SHARED_CACHE, published_generation
 from registry.models import Camp, Person, RepressionEvent
 
@@ -29,7 +30,6 @@ MIN_SAMPLED = 200  # fewer matches in the sample: count exactly
 SMALLEST_SAMPLED_REGISTRY = 5 * SAMPLE_ROWS  # a smaller registry is counted exactly
 REPEATABLE = 1937  # the same sample for every visitor, so the figures agree
 TALLY_SECONDS = 600
-FACET_SIZE = 12
 # The outer table of a selection's SQL, where the sample goes (its subqueries alias theirs).
 OUTER_TABLE = re.compile(r'FROM "registry_person"(?= WHERE| INNER JOIN| LEFT OUTER JOIN|$)')
 

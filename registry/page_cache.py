@@ -124,8 +124,9 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
             return _response_from(kept, request, per_visitor)
         if _take_turn(key, everywhere=state != LATE):
             try:
-                if state == LATE and not changes.records_changed and not (
-                        answered_by is None or answered_by(request, changes.people)):
+                if (state == LATE and answered_by is not None
+                        and not changes.records_changed
+                        and not answered_by(request, changes.people)):
                     # Only someone who does not answer its query was published or hidden:
                     # the page is as it would be rendered now.
                     kept = (*kept[:-1], (generation.last_change, *kept[-1][1:]))
