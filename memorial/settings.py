@@ -164,7 +164,8 @@ if IS_POSTGRESQL:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c max_parallel_workers_per_gather={int(os.environ.get('PG_PARALLEL_WORKERS', '0'))}"
         f" -c jit={'on' if os.environ.get('PG_JIT') == 'on' else 'off'}"
-        " -c cursor_tuple_fraction=1")
+        " -c cursor_tuple_fraction=1"
+        f" -c random_page_cost={float(os.environ.get('PG_RANDOM_PAGE_COST', '1.1'))}")
 
 # A visitor's SQL statement stops after this many milliseconds (PostgreSQL; the admin has no
 # limit): see registry/middleware.py. The slowest page a visitor can ask for, uncached, is a
@@ -272,7 +273,7 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache",
          "LOCATION": os.environ["REDIS_URL"]}
         if os.environ.get("REDIS_URL") else
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        {"BACKEND": "registry.shared_cache.SharedDatabaseCache",
          "LOCATION": "registry_shared_cache",
          # Rate-limit counters come and go; past the limit a third are culled, and the
          # generation with them would only cost one round of cache misses.

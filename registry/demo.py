@@ -22,9 +22,10 @@ from registry.models import (
     Place,
     Relationship,
     RepressionEvent,
+    YearKey,
 )
 from registry.reference import load_reference_data
-from registry.search_index import Vocabulary, key_rows, listing, names_of
+from registry.search_index import Vocabulary, key_rows, listing, names_of, year_rows
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -190,7 +191,8 @@ class DemoGenerator:
         self.camps = list(Camp.objects.all())
         self.vocabulary = Vocabulary()  # spellings, stems and sounds of the names
         self.inserters = {model: BulkInserter(model) for model in
-                          (Person, NameVariant, RepressionEvent, Relationship, NameKey)}
+                          (Person, NameVariant, RepressionEvent, Relationship, NameKey,
+                           YearKey)}
 
     def run(self, count: int) -> int:
         """Create up to ``count`` people (skipping those a rerun already made)."""
@@ -289,13 +291,17 @@ class DemoGenerator:
         reason = "generate_demo"
         ids = self.inserters[Person].insert([p["fields"] for p in people],
                                             change_reason=reason, returning=True)
-        events, variants, relationships, keys = [], [], [], []
+        events, variants, relationships, keys, years = [], [], [], [], []
         previous_man = None
         for person_id, person in zip(ids, people, strict=True):
             keys += key_rows(person_id, names_of(person["fields"], person["variants"]),
                              **listing(person["fields"]), vocabulary=self.vocabulary)
-            events += [{"person_id": person_id, **event, "date": parse(event["date"])}
-                       for event in person["events"]]
+            person_events = [{"person_id": person_id, **event, "date": parse(event["date"])}
+                             for event in person["events"]]
+            events += person_events
+            years += year_rows(person_id, [
+                person["fields"].get("birth_date"), person["fields"].get("death_date"),
+                *(event["date"] for event in person_events if event["kind"] == "arrest")])
             variants += [{"person_id": person_id, **variant} for variant in person["variants"]]
             # Some wives were sent to camps because their husbands were shot.
             if person["fields"]["sex"] == "female" and previous_man and self.rng.random() < 0.3:
@@ -305,7 +311,8 @@ class DemoGenerator:
             elif person["fields"]["fate"] == "executed" and person["fields"]["sex"] == "male":
                 previous_man = person_id
         for model, rows in ((RepressionEvent, events), (NameVariant, variants),
-                            (Relationship, relationships), (NameKey, keys)):
+                            (Relationship, relationships), (NameKey, keys),
+                            (YearKey, years)):
             self.inserters[model].insert(rows, change_reason=reason)
         self.vocabulary.write()
         return len(ids)

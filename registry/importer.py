@@ -44,6 +44,7 @@ from registry.models import (
     PlaceName,
     RepressionEvent,
     Source,
+    YearKey,
 )
 from registry.names import place_key
 from registry.reading_ahead import can_fork, made_in_child_process
@@ -53,6 +54,7 @@ from registry.search_index import (
     listing,
     names_of,
     reindex_people,
+    year_rows,
 )
 
 COLUMNS = (
@@ -208,6 +210,7 @@ class RecordImporter:
             (RepressionEvent, self._event_rows),
             (Citation, self._citation_rows),
             (NameKey, self._name_key_rows),
+            (YearKey, self._year_key_rows),
         ]
         # Spellings, stems and sounds of the names: the reader's, and the writer's for new
         # people it makes itself (see _finish).
@@ -467,6 +470,10 @@ class RecordImporter:
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
         return key_rows(None, names_of(values, variants),
                         **listing({**values, "status": self.status}), vocabulary=vocabulary)
+
+    def _year_key_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
+        return year_rows(None, [values.get(column)
+                                for column in ("birth_date", "death_date", "arrest_date")])
 
     def _citation_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         title = values.get("source") or self.default_source_title

@@ -48,7 +48,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 
-from registry.models import NameKey, NameSound, NameSpelling, Person, RepressionEvent
+from registry.models import NameKey, NameSound, NameSpelling, Person, YearKey
 from registry.names import TokenKeys, search_keys
 
 MAX_WORDS = 5
@@ -190,14 +190,12 @@ def ranked_people(query: str | ParsedQuery,
         scores.append(f"word_{number}")
         conditions.append(f"word_{number} IS NOT NULL")
     params += lead_params
-    if parsed.years:
-        # The year is checked on the people who match every word, one EXISTS each.
-        lived = Person.objects.filter(pk=RawSQL("scored.person_id", []))
-        for year in parsed.years:
-            lived = lived.filter(lived_in_year(year))
-        lived_sql, lived_params = lived.values("pk").query.sql_with_params()
-        conditions.append(f"EXISTS ({lived_sql})")
-        params += lived_params
+    for year in parsed.years:
+        # Checked on the people who match every word: one probe of their year keys each.
+        spans = _spans_holding(year).filter(person_id=RawSQL("scored.person_id", []))
+        spans_sql, spans_params = spans.values("pk").query.sql_with_params()
+        conditions.append(f"EXISTS ({spans_sql})")
+        params += spans_params
     sql = (f"SELECT person_id, sort_name, {' + '.join(scores)} AS search_rank FROM ("
            f"SELECT matches.person_id, matches.sort_name, matches.score"
            f"{''.join(', ' + column for column in columns)} FROM ({sql}) matches) scored")
@@ -315,17 +313,14 @@ def trigram_similarity(a: str, b: str) -> float:
 
 
 def lived_in_year(year: int) -> Q:
-    """Born, arrested or dead in ``year`` (any overlap of a partial date with it)."""
+    """Born, arrested or dead in ``year`` (any overlap of a closed partial date with it),
+    read from the person's year keys."""
     # EXISTS per person, not IN: a year like 1937 holds hundreds of thousands of arrests.
-    arrested = Exists(RepressionEvent.objects.filter(
-        person_id=OuterRef("pk"), kind=RepressionEvent.Kind.ARREST,
-        **_overlaps("date", year)))
-    return (Q(**_overlaps("birth_date", year)) | Q(**_overlaps("death_date", year))
-            | arrested)
+    return Q(Exists(_spans_holding(year).filter(person_id=OuterRef("pk"))))
 
 
-def _overlaps(field_name: str, year: int) -> dict:
-    return {f"{field_name}_lower__year__lte": year, f"{field_name}_upper__year__gte": year}
+def _spans_holding(year: int) -> QuerySet[YearKey]:
+    return YearKey.objects.filter(first_year__lte=year, last_year__gte=year)
 
 
 def _word_condition(word: TokenKeys, relation: str) -> tuple[Q, Case]:

@@ -1,20 +1,32 @@
-"""Keeping the name search keys (``NameKey``) in step with the names they come from.
+"""Keeping the search keys in step with what they come from: ``NameKey`` with the names,
+``YearKey`` with the dates of birth, death and arrest.
 
 The keys are derived data, like a search vector: rebuilding them never loses anything, so
-they are refreshed whenever a person or a name variant is saved (signals connected in
-``RegistryConfig.ready``), written beside the people by the importer and the demo
-generator, and rebuilt in full by ``manage.py rebuild_name_keys`` after a change of rules.
+they are refreshed whenever a person, a name variant or an event is saved (signals
+connected in ``RegistryConfig.ready``), written beside the people by the importer and the
+demo generator, and rebuilt in full by ``manage.py rebuild_name_keys`` after a change of
+rules.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import threading
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from registry.models import NameKey, NameSound, NameSpelling, NameVariant, Person
+from registry.dates import PartialDate
+from registry.models import (
+    NameKey,
+    NameSound,
+    NameSpelling,
+    NameVariant,
+    Person,
+    RepressionEvent,
+    YearKey,
+)
 from registry.names import TokenKeys, search_keys, sex_stem
 
 NAME_FIELDS = ("surname", "given_name", "patronymic", "maiden_name")
@@ -132,10 +144,45 @@ def sort_name(fields: dict) -> str:
                      fields.get("patronymic") or "")).strip(" ")
 
 
+def year_rows(person_id: int | None, dates: Iterable[PartialDate | None]) -> list[dict]:
+    """Rows for ``BulkInserter(YearKey)``: one per distinct span of years of ``dates`` (a
+    person's birth and death and their arrests)."""
+    return _year_rows(person_id, ((date.lower, date.upper) for date in dates if date))
+
+
+def _year_rows(person_id: int | None,
+               bounds: Iterable[tuple[datetime.date | None, datetime.date | None]]) -> list[dict]:
+    # An open date ("before 1938") has no span: a year never matched it.
+    spans = {(lower.year, upper.year) for lower, upper in bounds if lower and upper}
+    return [{"person_id": person_id, "first_year": first, "last_year": last}
+            for first, last in sorted(spans)]
+
+
+@transaction.atomic
+def reindex_years(person_ids: Iterable[int]) -> int:
+    """Replace the year keys of these people with spans of their current dates."""
+    person_ids = list(person_ids)
+    bounds: dict[int, list[tuple]] = {pk: [] for pk in person_ids}
+    for pk, *dates in Person.objects.filter(pk__in=person_ids).values_list(
+            "pk", "birth_date_lower", "birth_date_upper", "death_date_lower",
+            "death_date_upper"):
+        bounds[pk] += [dates[:2], dates[2:]]
+    for pk, lower, upper in RepressionEvent.objects.filter(
+            person_id__in=person_ids, kind=RepressionEvent.Kind.ARREST).values_list(
+            "person_id", "date_lower", "date_upper"):
+        bounds[pk].append((lower, upper))
+    YearKey.objects.filter(person_id__in=person_ids).delete()
+    rows = [YearKey(**row) for pk, dates in bounds.items() for row in _year_rows(pk, dates)]
+    YearKey.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 @transaction.atomic
 def reindex_people(person_ids: Iterable[int]) -> int:
-    """Replace the keys of these people with keys made from their current names."""
+    """Replace the keys of these people with keys made from their current names and
+    dates; returns the number of name keys."""
     person_ids = list(person_ids)
+    reindex_years(person_ids)
     people = Person.objects.filter(pk__in=person_ids).values("pk", "status", *NAME_FIELDS)
     variants: dict[int, list[dict]] = {}
     for variant in NameVariant.objects.filter(person_id__in=person_ids).values(
@@ -157,11 +204,22 @@ _deleting = threading.local()
 
 
 def _reindex_person(sender, instance, **kwargs):
-    if kwargs.get("raw"):  # loaddata: the fixture carries what it carries
-        return
-    person_id = instance.pk if isinstance(instance, Person) else instance.person_id
-    if person_id is not None and person_id not in getattr(_deleting, "ids", set()):
+    if person_id := _person_to_reindex(instance, **kwargs):
         reindex_people([person_id])
+
+
+def _reindex_years(sender, instance, **kwargs):
+    if person_id := _person_to_reindex(instance, **kwargs):
+        reindex_years([person_id])
+
+
+def _person_to_reindex(instance, **kwargs) -> int | None:
+    if kwargs.get("raw"):  # loaddata: the fixture carries what it carries
+        return None
+    person_id = instance.pk if isinstance(instance, Person) else instance.person_id
+    if person_id is None or person_id in getattr(_deleting, "ids", set()):
+        return None
+    return person_id
 
 
 def _person_deleting(sender, instance, **kwargs):
@@ -179,5 +237,8 @@ def connect_signals():
     post_save.connect(_reindex_person, sender=NameVariant, dispatch_uid="namekey-variant")
     post_delete.connect(_reindex_person, sender=NameVariant,
                         dispatch_uid="namekey-variant-delete")
+    post_save.connect(_reindex_years, sender=RepressionEvent, dispatch_uid="yearkey-event")
+    post_delete.connect(_reindex_years, sender=RepressionEvent,
+                        dispatch_uid="yearkey-event-delete")
     pre_delete.connect(_person_deleting, sender=Person, dispatch_uid="namekey-person-deleting")
     post_delete.connect(_person_deleted, sender=Person, dispatch_uid="namekey-person-deleted")

@@ -88,3 +88,32 @@ class NameSound(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.spelling}"
+
+
+class YearKey(models.Model):
+    """A span of years in which a person's birth, death or one of their arrests may fall:
+    what a year typed beside a name (``Kim 1937``) is checked against.
+
+    Derived data, like ``NameKey``, remade with it from the person's dates and arrests by
+    ``registry.search_index``. A search checks a year on every person its names found
+    (thousands for a common surname): one probe of this small index each, where reading
+    the person's row and their events took a page of the table per person and seconds on
+    a cold cache (docs/performance.md). Open dates ("before 1938") have no span, as they
+    never matched a year.
+    """
+
+    # As NameKey: no constraint (rebuilt, deleted with the person by Django); no index of
+    # its own, the index below begins with the person.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="year_keys",
+                               db_constraint=False, db_index=False)
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+
+    class Meta:
+        verbose_name = _("year search key")
+        verbose_name_plural = _("year search keys")
+        indexes = [models.Index(fields=["person", "first_year", "last_year"],
+                                name="yearkey_person_years")]
+
+    def __str__(self):
+        return f"{self.first_year}–{self.last_year}"

@@ -62,3 +62,15 @@ def test_reference_data_loads_twice_without_duplicates():
     assert {"Akmolinsk", "Tselinograd", "Акмолинск"} <= set(astana.names.values_list(
         "name", flat=True))
     assert Camp.objects.count() == Camp.objects.values("slug").distinct().count()
+
+
+def test_demo_people_are_found_by_the_years_of_their_dates():
+    from registry.models import YearKey
+    from registry.search_index import reindex_years
+
+    call_command("generate_demo", count=200, seed=3)
+    written = set(YearKey.objects.values_list("person_id", "first_year", "last_year"))
+    reindex_years(Person.objects.values_list("pk", flat=True))  # what a save would make
+
+    assert written == set(YearKey.objects.values_list("person_id", "first_year", "last_year"))
+    assert YearKey.objects.values("person_id").distinct().count() == 200  # all born in a year

@@ -434,3 +434,61 @@ def test_a_hidden_person_leaves_the_results_at_once(client):
 
     assert names(client.get("/search/", {"q": "Seifullin"})) == []
     assert client.get("/api/v1/people/", {"q": "Seifullin"}).json()["count"] == 0
+
+
+def api_names(client, query):
+    return [" ".join(filter(None, (person["surname"], person["given_name"], person["patronymic"])))
+            for person in client.get("/api/v1/people/", {"q": query}).json()["results"]]
+
+
+def test_a_year_follows_a_corrected_or_removed_arrest(client, baitursynov):
+    arrest = baitursynov.events.get(kind=RepressionEvent.Kind.ARREST)
+    arrest.date = "1929"  # a moderator corrects the year of the arrest
+    arrest.save()
+
+    assert api_names(client, "Baitursynov 1929") == ["Байтурсынов Ахмет"]
+    assert api_names(client, "Baitursynov 1937") == []
+    assert found("Baitursynov 1929") == [baitursynov]
+
+    arrest.delete()
+
+    assert api_names(client, "Baitursynov 1929") == []
+    assert api_names(client, "Baitursynov 1872") == ["Байтурсынов Ахмет"]  # still born then
+
+
+def test_a_year_finds_imported_people_by_birth_arrest_and_death(client):
+    from tests.registry.test_importer import GOOD, HEADER, run_import
+
+    run_import(HEADER + GOOD)
+
+    for year in ("1872", "1937"):  # born; arrested and shot
+        assert api_names(client, f"Baitursynov {year}") == ["Байтурсынов Ахмет"]
+    # "около 1900" is a window around the year; a year outside it finds nobody.
+    assert api_names(client, "Ivanova 1899") == ["Иванова Мария Петровна"]
+    assert api_names(client, "Ivanova 1910") == []
+
+
+def test_the_migration_makes_the_year_keys_the_services_make():
+    import importlib
+
+    from django.db import connection
+
+    from registry.models import YearKey
+
+    born_about = PublishedPersonFactory(surname="Ким", birth_date="около 1900",
+                                        death_date="1938")
+    EventFactory(person=born_about, kind=RepressionEvent.Kind.ARREST, date="между 1936 и 1937")
+    EventFactory(person=born_about, kind=RepressionEvent.Kind.SENTENCE, date="1941")
+    before = PublishedPersonFactory(surname="Ли", birth_date="до 1905")
+    made_by_services = set(YearKey.objects.values_list("person_id", "first_year", "last_year"))
+    YearKey.objects.all().delete()
+
+    migration = importlib.import_module("registry.migrations.0015_year_keys")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.spans_sql(connection.vendor))
+
+    made_by_migration = set(YearKey.objects.values_list("person_id", "first_year", "last_year"))
+    assert made_by_migration == made_by_services == {
+        (born_about.pk, 1898, 1902), (born_about.pk, 1938, 1938),
+        (born_about.pk, 1936, 1937)}  # the sentence is no arrest; "before 1905" is open
+    assert not YearKey.objects.filter(person=before).exists()
