@@ -36,8 +36,10 @@ def _public_json(data: dict, status: int = 200) -> JsonResponse:
     return response
 
 
-def filtered_people(request) -> PersonFilter:
+def filtered_people(request, *, summaries: bool = False) -> PersonFilter:
     people = Person.objects.published().select_related("birth_place")
+    if summaries:  # no biography in a summary, and a family may write pages of one
+        people = people.defer("biography")
     return PersonFilter(request.GET, queryset=people.order_by(
         "surname", "given_name", "patronymic", "id"))
 
@@ -46,7 +48,7 @@ def filtered_people(request) -> PersonFilter:
 @cached_public_page(answered_by=answered_by)
 def people_list(request):
     """``/api/v1/people/?q=…&filters``: a page of published people."""
-    filterset = filtered_people(request)
+    filterset = filtered_people(request, summaries=True)
     if not filterset.is_valid():
         return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
     size = _page_size(request.GET.get("page_size"))

@@ -47,8 +47,9 @@ def home(request):
 @cached_public_page(answered_by=answered_by)
 def search(request):
     """Results for a name and any filters; the same query string feeds the API and export."""
+    # A list never shows a biography, which a family may write pages long.
     people = Person.objects.published().select_related("birth_place").prefetch_related(
-        "variants")
+        "variants").defer("biography")
     filterset = PersonFilter(request.GET or None, queryset=people.order_by(
         "surname", "given_name", "patronymic", "id"))
     asked = filterset.is_bound and filterset.is_valid() and any(

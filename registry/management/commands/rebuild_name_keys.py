@@ -1,5 +1,5 @@
-"""Remake the name search keys of every person and the vocabulary's stems and sounds, e.g.
-after the folding rules change."""
+"""Remake the search keys of every person (their names' spellings, their dates' years) and
+the vocabulary's stems and sounds, e.g. after the folding rules change."""
 
 from django.core.management.base import BaseCommand
 
@@ -10,7 +10,7 @@ CHUNK = 2000
 
 
 class Command(BaseCommand):
-    help = "Remake the search keys of every person's names and variants."
+    help = "Remake the search keys of every person's names, variants and dates."
 
     def handle(self, *args, **options):
         # The sounds are remade from the names below; spellings keep their rows (a typo
