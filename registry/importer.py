@@ -35,18 +35,15 @@ from registry import dates
 from registry.bulk import BulkInserter, fewer_garbage_collections, sqlite_import_settings
 from registry.freshness import published_changed
 from registry.models import (
-    Camp,
     Citation,
     NameKey,
     NameVariant,
     Person,
-    Place,
-    PlaceName,
     RepressionEvent,
     Source,
     YearKey,
 )
-from registry.names import place_key
+from registry.place_lookup import CampLookup, PlaceLookup
 from registry.reading_ahead import can_fork, made_in_child_process
 from registry.search_index import (
     Vocabulary,
@@ -195,8 +192,8 @@ class RecordImporter:
         # file of a million bad rows still runs in flat memory.
         self.keep_errors = keep_errors
         self.result = ImportResult()
-        self._places = _PlaceIndex()
-        self._camps = _CampIndex()
+        self._places = PlaceLookup()
+        self._camps = CampLookup()
         self._sources: dict[str, int] = {}  # title -> id, of the sources cited so far
         # What a new person's row adds beside the person: (model, rows for one person).
         # Each function takes the row's values and a Vocabulary (for the name keys' new
@@ -825,47 +822,3 @@ def _existing_events(person_ids: list[int]) -> dict[tuple, dict]:
         found[(event["person_id"], event["kind"])] = event
     return found
 
-
-# --- matching names of places and camps --------------------------------------------------
-
-class _PlaceIndex:
-    """Finds a Place by any of its names; loaded once per import (places are few)."""
-
-    def __init__(self):
-        self._by_name: dict[str, int] = {}
-        # Answers by text as written: lists repeat the same few places thousands of times.
-        self.find = _memoised(self._find, size=10_000)
-
-    def load(self) -> None:
-        """Read the names of every place (before ``find``, which uses no database)."""
-        for pk, name in Place.objects.values_list("pk", "name"):
-            self._by_name.setdefault(place_key(name), pk)
-        for pk, name in PlaceName.objects.values_list("place_id", "name"):
-            self._by_name.setdefault(place_key(name), pk)
-
-    def _find(self, text: str) -> int | None:
-        """The id of the place named ``text``, or None."""
-        if not text:
-            return None
-        # "Akmolinsk, Kazakh SSR" -> try the whole text, then its first part.
-        for candidate in (text, text.split(",")[0]):
-            pk = self._by_name.get(place_key(candidate))
-            if pk:
-                return pk
-        return None
-
-
-class _CampIndex:
-    def __init__(self):
-        self._by_name: dict[str, int] = {}
-        self.find = _memoised(self._find, size=10_000)
-
-    def load(self) -> None:
-        """Read the names of every camp (before ``find``, which uses no database)."""
-        for camp in Camp.objects.all():
-            for name in camp.all_names():
-                self._by_name.setdefault(place_key(name), camp.pk)
-
-    def _find(self, text: str) -> int | None:
-        """The id of the camp named ``text`` by any of its names, or None."""
-        return self._by_name.get(place_key(text))

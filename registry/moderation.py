@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from registry import dates
-from registry.importer import _CampIndex, _PlaceIndex
 from registry.models import (
     Citation,
     MediaStatus,
@@ -35,6 +34,7 @@ from registry.models import (
     SubmissionPhoto,
 )
 from registry.models.media import MEDIA_TRANSITIONS
+from registry.place_lookup import CampLookup, PlaceLookup
 
 
 class InvalidTransition(Exception):
@@ -437,7 +437,7 @@ def _message(author: str, text: str) -> dict:
 
 def _apply_fields(person: Person, data: dict, names: list[str], *, moderator, reason: str,
                   new: bool = False) -> None:
-    places = _PlaceIndex()
+    places = PlaceLookup()
     for name in names:
         if name not in data:
             continue
@@ -471,7 +471,7 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
                                   note=variant.get("note", "")[:300]),
                       moderator=moderator, reason=reason)
     if "events" in parts:
-        places, camps = _PlaceIndex(), _CampIndex()
+        places, camps = PlaceLookup(), CampLookup()
         existing = {(e.kind, str(e.date or "")): e for e in person.events.all()}
         for values in data.get("events", []):
             if not values.get("kind"):

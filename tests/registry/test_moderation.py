@@ -11,11 +11,13 @@ from registry.models import (
     NameVariant,
     Person,
     Photo,
+    PlaceName,
     Relationship,
     Submission,
 )
 from registry.moderation import InvalidTransition
 from tests.factories import (
+    CampFactory,
     CitationFactory,
     CorrectionSubmissionFactory,
     EventFactory,
@@ -24,6 +26,7 @@ from tests.factories import (
     NeedsInfoSubmissionFactory,
     PendingPersonFactory,
     PendingSubmissionFactory,
+    PlaceFactory,
     PublishedPersonFactory,
     RelationshipFactory,
 )
@@ -138,6 +141,45 @@ def test_accepting_a_new_submission_publishes_the_whole_record(moderator,
     assert len(mail.outbox) == 1
     assert person.get_absolute_url() in mail.outbox[0].body
     assert mail.outbox[0].to == ["family@example.org"]
+
+
+def test_an_accepted_person_is_linked_to_the_places_and_camps_the_family_named(moderator,
+                                                                              client):
+    akmolinsk = PlaceFactory(name="Акмолинск")
+    PlaceName.objects.create(place=akmolinsk, name="Целиноград", year_from=1961, year_to=1992)
+    alzhir = CampFactory(name="АЛЖИР", slug="alzhir",
+                         other_names="Акмолинский лагерь жён изменников Родины")
+    submission = PendingSubmissionFactory()
+    submission.data.update(birth_place="Акмолинск, Казахская ССР")  # the town, then a comma
+    submission.data["events"].append({
+        "kind": "imprisonment", "date": "1938", "place": "Целиноград",  # a later name
+        "camp": "акмолинский лагерь жён изменников родины", "authority": "", "article": "",
+        "sentence": "", "notes": ""})
+    submission.save()
+
+    person = moderation.submission_accept(submission=submission, moderator=moderator)
+
+    assert person.birth_place == akmolinsk
+    imprisonment = person.events.get(kind="imprisonment")
+    assert (imprisonment.place, imprisonment.camp) == (akmolinsk, alzhir)
+    assert "Сейфуллин" in client.get("/camps/alzhir/").content.decode()
+    for params in ({"camp": "alzhir"}, {"place": "Акмолинск"}):
+        found = client.get("/api/v1/people/", params).json()["results"]
+        assert [p["surname"] for p in found] == ["Сейфуллин"], params
+
+
+def test_a_corrections_new_event_is_linked_to_its_camp(moderator):
+    karlag = CampFactory(name="Карлаг", slug="karlag")
+    submission = CorrectionSubmissionFactory()
+    submission.data["events"] = [{"kind": "imprisonment", "date": "1939", "place": "",
+                                  "camp": "Карлаг", "authority": "", "article": "",
+                                  "sentence": "", "notes": ""}]
+    submission.save()
+
+    person = moderation.submission_accept(submission=submission, moderator=moderator,
+                                          fields=["events"])
+
+    assert person.events.get(kind="imprisonment").camp == karlag
 
 
 def test_no_email_when_the_decision_is_rolled_back(moderator,

@@ -1,0 +1,76 @@
+"""Finding the registry's place or camp that a name written by an archive or a family means.
+
+One lookup for the importer and for moderation: a place is found by its name or any of its
+names over time and in other scripts (``PlaceName``: Akmolinsk, Tselinograd, Astana), a camp
+by any of its names (ALZHIR, Акмолинский лагерь жён изменников Родины). Names are compared
+folded (``registry.names.place_key``: case, accents, ё/е, punctuation), and "Akmolinsk, Kazakh
+SSR" is tried whole, then by its first part.
+
+The names are read once, on the first question (places and camps are few), and answers are
+kept by the text as written: a list repeats the same few places thousands of times. A
+lookup lives as long as one import or one moderator's decision, so a place added meanwhile
+is found by the next one.
+"""
+
+from __future__ import annotations
+
+from registry.models import Camp, Place, PlaceName
+from registry.names import place_key
+
+ANSWERS_KEPT = 10_000
+
+
+class _Lookup:
+    def __init__(self):
+        self._by_name: dict[str, int] | None = None
+        self._answers: dict[str, int | None] = {}
+
+    def load(self) -> None:
+        """Read every name now (the importer does, before its reader forks: ``find`` then
+        uses no database)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for pk, name in self._names():
+                self._by_name.setdefault(place_key(name), pk)
+
+    def find(self, text: str | None) -> int | None:
+        """The id of what ``text`` names, or None."""
+        if not text:
+            return None
+        if text not in self._answers:
+            self.load()
+            found = self._find(text)
+            if len(self._answers) >= ANSWERS_KEPT:
+                return found
+            self._answers[text] = found
+        return self._answers[text]
+
+    def _names(self):
+        raise NotImplementedError
+
+    def _find(self, text: str) -> int | None:
+        return self._by_name.get(place_key(text))
+
+
+class PlaceLookup(_Lookup):
+    """A ``Place`` by its name or any of its names over time."""
+
+    def _names(self):
+        yield from Place.objects.values_list("pk", "name")
+        yield from PlaceName.objects.values_list("place_id", "name")
+
+    def _find(self, text: str) -> int | None:
+        # "Akmolinsk, Kazakh SSR" -> the whole text, then its first part.
+        for candidate in (text, text.split(",")[0]):
+            if pk := self._by_name.get(place_key(candidate)):
+                return pk
+        return None
+
+
+class CampLookup(_Lookup):
+    """A ``Camp`` by any of its names."""
+
+    def _names(self):
+        for camp in Camp.objects.all():
+            for name in camp.all_names():
+                yield camp.pk, name
