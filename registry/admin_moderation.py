@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import moderation
-from registry.duplicates import find_duplicates
+from registry.duplicates import find_duplicate_submissions, find_duplicates
 from registry.models import ModerationLog, Person, Photo, Submission, SubmissionPhoto
 
 
@@ -201,6 +201,8 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
                 surname=data.get("surname", ""), given_name=data.get("given_name", ""),
                 patronymic=data.get("patronymic", ""), birth_date=data.get("birth_date"),
                 exclude=[submission.person_id] if submission.person_id else ()),
+            "duplicate_submissions": find_duplicate_submissions(submission)
+            if submission.kind == Submission.Kind.NEW else [],
             "changes": moderation.correction_diff(submission)
             if submission.kind == Submission.Kind.CORRECTION else [],
             "relatives": relatives,

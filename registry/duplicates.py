@@ -1,9 +1,12 @@
-"""Records already in the registry that a submission may describe again.
+"""Records already in the registry, and other open submissions, that a submission may
+describe again.
 
 A candidate shares a folded surname spelling (or its form of the other sex: Ivanova, Ivanov)
 and a folded given-name key with the proposed name, and a birth year that could be the
-same; candidates are ranked by how much more agrees. The keys are the stored ``NameKey``
-rows the search uses, so Cyrillic and Latin spellings of one name meet.
+same; candidates are ranked by how much more agrees. For records the keys are the stored
+``NameKey`` rows the search uses; for submissions, which have none, the same folding is
+applied to what the families typed. Either way Cyrillic and Latin spellings of one name
+meet: "Соколов Николай Петрович" and "Sokolov Nikolai Petrovich" sent twice.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import dates
-from registry.models import NameKey, Person
+from registry.models import NameKey, Person, Submission
 from registry.names import fold, search_keys
 from registry.search import spellings_with_stem
 
@@ -75,6 +78,70 @@ def find_duplicates(*, surname: str, given_name: str = "", patronymic: str = "",
         candidates.append(Candidate(person, score, reasons))
     candidates.sort(key=lambda c: (-c.score, c.person.pk))
     return candidates[:limit]
+
+
+@dataclass
+class SubmissionCandidate:
+    submission: Submission
+    reasons: list[str]
+
+
+def find_duplicate_submissions(submission: Submission,
+                               limit: int = 10) -> list[SubmissionCandidate]:
+    """Other open submissions of a new person that may describe the same person, oldest
+    first: a surname spelled alike (in any script, either sex's form) and, where both
+    give them, a given name spelled alike and birth years that could be the same."""
+    data = submission.data
+    surname_stems = _stems(data.get("surname", ""))
+    if not surname_stems:
+        return []
+    given_keys = _keys(data.get("given_name", ""), other_sex=False)
+    born = _parsed(data.get("birth_date"))
+    others = (Submission.objects.filter(status__in=(Submission.Status.NEW,
+                                                    Submission.Status.NEEDS_INFO),
+                                        kind=Submission.Kind.NEW)
+              .exclude(pk=submission.pk).order_by("created_at", "pk"))
+    found = []
+    for other in others.iterator(chunk_size=500):
+        reasons = _agreement(other.data, surname_stems, given_keys, born)
+        if reasons is not None:
+            found.append(SubmissionCandidate(other, reasons))
+            if len(found) == limit:
+                break
+    return found
+
+
+def _agreement(data: dict, surname_stems: set[str], given_keys: set[str],
+               born: dates.PartialDate | None) -> list[str] | None:
+    """What ``data`` shares with the proposed name and birth, or None when it cannot be
+    the same person."""
+    if not surname_stems & _stems(data.get("surname", "")):
+        return None
+    reasons = ["surname"]
+    their_given = _keys(data.get("given_name", ""), other_sex=False)
+    if given_keys and their_given:
+        if not given_keys & their_given:
+            return None
+        reasons.append("given_name")
+    their_birth = _parsed(data.get("birth_date"))
+    if born and their_birth:
+        if not _years_overlap(born, their_birth):
+            return None
+        reasons.append("birth_year")
+    return reasons
+
+
+def _stems(name: str) -> set[str]:
+    """The folded spellings of ``name`` without a suffix of sex (Sokolova, Соколов: sokol)."""
+    return {stem for token in search_keys(name or "") for stem in token.stems}
+
+
+def _parsed(text) -> dates.PartialDate | None:
+    """A submission's date as typed; one that does not parse tells nothing."""
+    try:
+        return dates.parse(text) if text else None
+    except dates.PartialDateError:
+        return None
 
 
 def _same(a: str, b: str) -> bool:

@@ -1,5 +1,7 @@
 """The moderators' admin: the queue, a submission's page, decisions, merge; the group."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -63,6 +65,27 @@ def test_submission_page_shows_duplicates_and_accepts(mod_client, group_moderato
     assert response["Location"] == f"/admin/registry/person/{submission.person.pk}/change/"
     assert submission.person.status == Person.Status.PUBLISHED
     assert submission.decided_by == group_moderator
+
+
+def test_the_same_person_sent_twice_in_two_scripts_is_pointed_out(mod_client):
+    def sent(surname, given_name, birth_date, status=Submission.Status.NEW):
+        return PendingSubmissionFactory(status=status, data={
+            "surname": surname, "given_name": given_name, "patronymic": "",
+            "birth_date": birth_date})
+
+    first = sent("Соколов", "Николай", "1899")
+    other_form = sent("Sokolowa", "Nikolai", "около 1900")  # the other sex's form, "about"
+    sent("Sokolov", "Pyotr", "1899")  # another given name
+    sent("Sokolov", "Nikolai", "1920")  # born twenty years later
+    sent("Sokolov", "Nikolai", "1899", status=Submission.Status.ACCEPTED)  # decided
+    again = sent("Sokolov", "Nikolai", "1899")
+
+    page = mod_client.get(f"/admin/registry/submission/{again.pk}/change/").content.decode()
+
+    pointed = re.findall(r'<li class="duplicate-submission"><a href="[^"]*/(\d+)/change/"',
+                         page)
+    assert pointed == [str(first.pk), str(other_form.pk)]  # oldest first
+    assert "surname, given name, year of birth" in page
 
 
 def test_correction_side_by_side_applies_the_ticked_fields(mod_client):
