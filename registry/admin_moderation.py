@@ -148,11 +148,42 @@ class KeepsModerationState:
         super().save_model(request, obj, form, change)
 
 
+class WithPhotosFilter(admin.SimpleListFilter):
+    title = _("photographs")
+    parameter_name = "photos"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("with photographs")), ("no", _("without photographs")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(photos__isnull=self.value() == "no").distinct()
+        return queryset
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = _("family answered")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("answered, waiting for a moderator")),)
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        # Whose the last message is sits in a JSON list: read here, over the new ones only.
+        new = (queryset.filter(status=Submission.Status.NEW).select_related(None)
+               .only("status", "messages"))
+        return queryset.filter(pk__in=[submission.pk for submission in new
+                                       if submission.answered])
+
+
 @admin.register(Submission)
 class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
     moderation_fields = ("status", "decided_by", "decided_at", "person")
-    list_display = ("__str__", "kind", "status", "created_at", "person")
-    list_filter = ("status", "kind")
+    list_display = ("__str__", "kind", "status", "created_at", "language", "person")
+    list_filter = ("status", "kind", "language", WithPhotosFilter, AnsweredFilter)
+    ordering = ("created_at", "id")  # the oldest first, as the queue
     search_fields = ("data__surname", "=token")
     date_hierarchy = "created_at"
     readonly_fields = ("kind", "status", "person", "proposed", "submitter_name",

@@ -11,6 +11,7 @@ meet: "Соколов Николай Петрович" and "Sokolov Nikolai Petr
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from registry import dates
@@ -89,26 +90,37 @@ class SubmissionCandidate:
 def find_duplicate_submissions(submission: Submission,
                                limit: int = 10) -> list[SubmissionCandidate]:
     """Other open submissions of a new person that may describe the same person, oldest
-    first: a surname spelled alike (in any script, either sex's form) and, where both
-    give them, a given name spelled alike and birth years that could be the same."""
-    data = submission.data
-    surname_stems = _stems(data.get("surname", ""))
-    if not surname_stems:
-        return []
-    given_keys = _keys(data.get("given_name", ""), other_sex=False)
-    born = _parsed(data.get("birth_date"))
-    others = (Submission.objects.filter(status__in=(Submission.Status.NEW,
-                                                    Submission.Status.NEEDS_INFO),
-                                        kind=Submission.Kind.NEW)
-              .exclude(pk=submission.pk).order_by("created_at", "pk"))
-    found = []
-    for other in others.iterator(chunk_size=500):
-        reasons = _agreement(other.data, surname_stems, given_keys, born)
-        if reasons is not None:
-            found.append(SubmissionCandidate(other, reasons))
-            if len(found) == limit:
-                break
-    return found
+    first (see ``OpenSubmissions.alike``)."""
+    return OpenSubmissions().alike(submission)[:limit]
+
+
+class OpenSubmissions:
+    """The open submissions of new people, by the stems of their surnames: read once for a
+    page that asks about many (the queue)."""
+
+    def __init__(self):
+        self._by_stem: dict[str, list[Submission]] = defaultdict(list)
+        for other in (Submission.objects.open().filter(kind=Submission.Kind.NEW)
+                      .order_by("created_at", "pk").iterator(chunk_size=500)):
+            for stem in _stems(other.data.get("surname", "")):
+                self._by_stem[stem].append(other)
+
+    def alike(self, submission: Submission) -> list[SubmissionCandidate]:
+        """The others spelling the surname alike (in any script, either sex's form) and,
+        where both give them, a given name spelled alike and birth years that could be the
+        same; oldest first."""
+        data = submission.data
+        stems = _stems(data.get("surname", ""))
+        given_keys = _keys(data.get("given_name", ""), other_sex=False)
+        born = _parsed(data.get("birth_date"))
+        others = {other.pk: other for stem in stems for other in self._by_stem.get(stem, ())
+                  if other.pk != submission.pk}
+        found = []
+        for other in sorted(others.values(), key=lambda other: (other.created_at, other.pk)):
+            reasons = _agreement(other.data, stems, given_keys, born)
+            if reasons is not None:
+                found.append(SubmissionCandidate(other, reasons))
+        return found
 
 
 def _agreement(data: dict, surname_stems: set[str], given_keys: set[str],

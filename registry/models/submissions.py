@@ -133,6 +133,12 @@ class Submission(models.Model):
                                       ("surname", "given_name", "patronymic"))))
 
     @property
+    def answered(self) -> bool:
+        """Back in the queue with the family's answer to a moderator's question."""
+        return (self.status == self.Status.NEW and bool(self.messages)
+                and self.messages[-1].get("from") == "family")
+
+    @property
     def is_open(self) -> bool:
         return self.status in (self.Status.NEW, self.Status.NEEDS_INFO)
 

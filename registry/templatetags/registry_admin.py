@@ -1,17 +1,52 @@
 """What the admin home page shows moderators: the queue."""
 
+from dataclasses import dataclass
+
 from django import template
+from django.db.models import Count
 
 from registry.admin_moderation import queue_counts
+from registry.duplicates import OpenSubmissions, find_duplicates
 from registry.models import Submission
 
 register = template.Library()
 
 
+@dataclass
+class QueueRow:
+    submission: Submission
+    photos: int
+    likely_duplicate: object  # a duplicates.Candidate or SubmissionCandidate, or None
+
+
 @register.simple_tag(takes_context=True)
 def moderation_queue(context, size: int = 15):
-    """Counts and the oldest new submissions, for users who may see submissions."""
+    """Counts and the oldest new submissions, for users who may see submissions, each with
+    what a moderator sorts by: photographs, the family's answer, a likely duplicate."""
     user = context["request"].user
     if not user.has_perm("registry.view_submission"):
         return None
-    return {"counts": queue_counts(), "oldest": list(Submission.objects.queue()[:size])}
+    oldest = list(Submission.objects.queue().annotate(photo_count=Count("photos"))[:size])
+    open_submissions = OpenSubmissions()
+    rows = [QueueRow(submission, submission.photo_count,
+                     _likely_duplicate(submission, open_submissions))
+            for submission in oldest]
+    return {"counts": queue_counts(), "oldest": rows}
+
+
+def _likely_duplicate(submission: Submission, open_submissions: OpenSubmissions):
+    """The best published record or other open submission the submission may repeat: the
+    surname and the given name spelled alike (and no birth year against it)."""
+    if submission.kind != Submission.Kind.NEW:
+        return None
+    data = submission.data
+    for candidate in find_duplicates(
+            surname=data.get("surname", ""), given_name=data.get("given_name", ""),
+            patronymic=data.get("patronymic", ""), birth_date=data.get("birth_date"),
+            limit=1):
+        if {"surname", "given_name"} <= set(candidate.reasons):
+            return candidate
+    for candidate in open_submissions.alike(submission):
+        if "given_name" in candidate.reasons:
+            return candidate
+    return None

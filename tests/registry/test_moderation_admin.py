@@ -51,6 +51,44 @@ def test_admin_home_shows_the_queue_oldest_first(mod_client):
     assert f"/admin/registry/submission/{first.pk}/change/" in page
 
 
+def queue_row(page: str, name: str) -> str:
+    """The text of the queue's row for ``name`` on the admin home page."""
+    row = next(row for row in re.findall(r"<tr>.*?</tr>", page, re.S) if name in row)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+
+
+def test_the_queue_shows_answers_photos_language_and_likely_duplicates(mod_client):
+    from registry import moderation
+    from registry.models import SubmissionPhoto
+
+    published = PublishedPersonFactory(surname="Сейфуллин", given_name="Сакен")
+    PendingSubmissionFactory(language="kk")  # Сейфуллин Сакен, the record exists
+    asked = PendingSubmissionFactory(data={"surname": "Дулатов", "given_name": "Миржакып"},
+                                     language="ru")
+    moderation.submission_ask(submission=asked, moderator=None, question="Год рождения?")
+    moderation.submission_answer(submission=Submission.objects.get(pk=asked.pk),
+                                 answer="1885")
+    first = PendingSubmissionFactory(data={"surname": "Соколов", "given_name": "Николай"})
+    again = PendingSubmissionFactory(data={"surname": "Sokolov", "given_name": "Nikolai"})
+    SubmissionPhoto.objects.create(submission=again, image="submissions/a.jpg")
+    SubmissionPhoto.objects.create(submission=again, image="submissions/b.jpg")
+
+    page = mod_client.get("/admin/").content.decode()
+
+    assert queue_row(page, "Сейфуллин Сакен").endswith(
+        f"kk — — record #{published.pk} (surname, given name)")
+    assert "ru — answered —" in queue_row(page, "Дулатов")
+    assert queue_row(page, "Sokolov").endswith(
+        f"2 — submission #{first.pk} (surname, given name)")
+    assert queue_row(page, "Соколов").endswith(
+        f"— — submission #{again.pk} (surname, given name)")
+    listed = "/admin/registry/submission/"
+    assert [s.pk for s in mod_client.get(listed, {"answered": "yes"}).context["cl"].result_list
+            ] == [asked.pk]
+    assert [s.pk for s in mod_client.get(listed, {"photos": "yes"}).context["cl"].result_list
+            ] == [again.pk]
+
+
 def test_submission_page_shows_duplicates_and_accepts(mod_client, group_moderator):
     twin = PublishedPersonFactory(surname="Сейфуллин", given_name="Сакен", birth_date="1894")
     submission = PendingSubmissionFactory()
