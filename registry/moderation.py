@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -356,13 +358,48 @@ def submission_ask(*, submission: Submission, moderator, question: str) -> Submi
 
 @transaction.atomic
 def submission_answer(*, submission: Submission, answer: str) -> Submission:
-    """The family's answer to a question; the submission returns to the queue."""
+    """The family writes to the moderators: the answer to a question, which returns the
+    submission to the queue, or more news while it waits there. Either way it is marked
+    answered in the queue and the moderators are told by email."""
     if not answer.strip():
         raise InvalidTransition(_("Write your answer."))
-    return _set_submission_status(submission, Submission.Status.NEW, actor=None,
-                                  reason=str(_("answered by the family")),
-                                  action="submission.answered",
-                                  message=_message("family", answer))
+    message = _message("family", answer)
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status == Submission.Status.NEW:  # no question pending: a message only
+        locked.messages = [*locked.messages, message]
+        _save(locked, moderator=None, reason=str(_("the family wrote again")))
+        _log(action="submission.answered", submission=locked, person=locked.person,
+             reason=str(_("the family wrote again")))
+    else:
+        locked = _set_submission_status(locked, Submission.Status.NEW, actor=None,
+                                        reason=str(_("answered by the family")),
+                                        action="submission.answered", message=message)
+    _tell_moderators_after_commit(locked, "family_wrote", text=answer.strip())
+    return locked
+
+
+def _tell_moderators_after_commit(submission: Submission, template: str, **context) -> None:
+    """Send ``templates/registry/email/<template>_{subject,body}.txt`` to every active
+    moderator with an email address, once committed, in the site's language."""
+    from django.contrib.auth import get_user_model
+
+    moderators = get_user_model().objects.filter(is_active=True, is_staff=True).filter(
+        Q(is_superuser=True) | Q(groups__permissions__codename="change_submission")
+        | Q(user_permissions__codename="change_submission")).exclude(email="")
+    recipients = sorted(set(moderators.values_list("email", flat=True)))
+    if not recipients:
+        return
+    context = {"submission": submission, "admin_url": settings.REGISTRY_SITE_URL.rstrip("/")
+               + reverse("admin:registry_submission_change", args=[submission.pk]),
+               **context}
+
+    def send():
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string(f"registry/email/{template}_subject.txt", context)
+            body = render_to_string(f"registry/email/{template}_body.txt", context)
+        send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

@@ -99,6 +99,8 @@ ACTIONS = {
                                                          reason="No source."), S.REJECTED),
     "withdraw": (lambda s, m: moderation.submission_withdraw(submission=s), S.WITHDRAWN),
 }
+# A family may write again while its submission waits in the queue: a message, no move.
+ALLOWED_IN_PLACE = {("answer", S.NEW)}
 
 
 @pytest.mark.parametrize("start", ALL)
@@ -106,7 +108,7 @@ ACTIONS = {
 def test_every_submission_transition(start, action, moderator):
     submission = PendingSubmissionFactory(status=start)
     call, target = ACTIONS[action]
-    if target in Submission.TRANSITIONS[start]:
+    if target in Submission.TRANSITIONS[start] or (action, start) in ALLOWED_IN_PLACE:
         call(submission, moderator)
         submission.refresh_from_db()
         assert submission.status == target
@@ -202,6 +204,33 @@ def test_question_and_answer_round_trip(moderator, django_capture_on_commit_call
     submission.refresh_from_db()
     assert submission.status == S.NEW
     assert [m["from"] for m in submission.messages] == ["moderators", "family"]
+
+
+def test_a_family_writing_again_is_kept_marked_answered_and_told_to_the_moderators(
+        moderator, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import PendingSubmissionFactory as Sent
+
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    in_group = type(moderator).objects.create_user("m2", "group@example.org", "x",
+                                                    is_staff=True)
+    in_group.groups.add(Group.objects.get(name="Moderators"))
+    type(moderator).objects.create_user("visitor", "nobody@example.org", "x")
+    submission = Sent()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.submission_answer(submission=submission,
+                                     answer="We found his arrest warrant: 24.09.1937")
+
+    submission.refresh_from_db()
+    assert submission.status == S.NEW and submission.answered  # no question was pending
+    assert submission.messages[-1]["text"] == "We found his arrest warrant: 24.09.1937"
+    [email] = mail.outbox
+    assert sorted(email.to) == ["group@example.org", "moderator@example.org"]
+    assert "arrest warrant" in email.body
+    assert f"/admin/registry/submission/{submission.pk}/change/" in email.body
 
 
 def test_rejecting_needs_a_reason_for_the_family(moderator):

@@ -166,6 +166,20 @@ def test_status_page_question_answer_and_withdraw(client, moderator):
     assert client.get("/submission/not-a-real-token/").status_code == 404
 
 
+def test_a_family_can_write_again_while_the_submission_waits(client):
+    submission = PendingSubmissionFactory()
+    url = f"/submission/{submission.token}/"
+    assert "Write to the moderators" in client.get(url).content.decode()
+
+    assert client.post(url, {"action": "answer", "answer": "Его сестру звали Гульжан"}
+                       ).status_code == 302
+
+    page = client.get(url).content.decode()
+    assert "Его сестру звали Гульжан" in page and "You wrote" in page
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.NEW
+
+
 def test_status_page_after_a_decision(client, moderator):
     accepted = PendingSubmissionFactory()
     person = moderation.submission_accept(submission=accepted, moderator=moderator)
