@@ -184,6 +184,14 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
     list_display = ("__str__", "kind", "status", "created_at", "language", "person")
     list_filter = ("status", "kind", "language", WithPhotosFilter, AnsweredFilter)
     ordering = ("created_at", "id")  # the oldest first, as the queue
+
+    def view_on_site(self, submission):
+        """The published record it became or is about; never the family's private page
+        (the submission's own address, whose secret token is its only lock)."""
+        person = submission.person
+        if person is not None and person.status == Person.Status.PUBLISHED:
+            return person.get_absolute_url()
+        return None
     search_fields = ("data__surname", "=token")
     date_hierarchy = "created_at"
     readonly_fields = ("kind", "status", "person", "proposed", "submitter_name",

@@ -126,6 +126,20 @@ def test_the_same_person_sent_twice_in_two_scripts_is_pointed_out(mod_client):
     assert "surname, given name, year of birth" in page
 
 
+def test_view_on_site_opens_the_record_never_the_familys_private_page(mod_client):
+    waiting = PendingSubmissionFactory()
+    correction = CorrectionSubmissionFactory()
+
+    for submission in (waiting, correction):
+        page = mod_client.get(f"/admin/registry/submission/{submission.pk}/change/")
+        assert submission.token not in page.content.decode()
+    page = mod_client.get(f"/admin/registry/submission/{correction.pk}/change/")
+    assert re.search(r'<a href="%s"[^>]*class="viewsitelink"'
+                     % re.escape(correction.person.get_absolute_url()), page.content.decode())
+    page = mod_client.get(f"/admin/registry/submission/{waiting.pk}/change/")
+    assert "viewsitelink" not in page.content.decode()  # nothing published yet
+
+
 def test_correction_side_by_side_applies_the_ticked_fields(mod_client):
     person = PublishedPersonFactory(birth_date="1895", occupation="")
     submission = CorrectionSubmissionFactory(person=person)
