@@ -134,8 +134,8 @@ def test_view_on_site_opens_the_record_never_the_familys_private_page(mod_client
         page = mod_client.get(f"/admin/registry/submission/{submission.pk}/change/")
         assert submission.token not in page.content.decode()
     page = mod_client.get(f"/admin/registry/submission/{correction.pk}/change/")
-    assert re.search(r'<a href="%s"[^>]*class="viewsitelink"'
-                     % re.escape(correction.person.get_absolute_url()), page.content.decode())
+    record = re.escape(correction.person.get_absolute_url())
+    assert re.search(rf'<a href="{record}"[^>]*class="viewsitelink"', page.content.decode())
     page = mod_client.get(f"/admin/registry/submission/{waiting.pk}/change/")
     assert "viewsitelink" not in page.content.decode()  # nothing published yet
 
