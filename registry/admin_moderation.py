@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import moderation
-from registry.duplicates import find_duplicate_submissions, find_duplicates
+from registry.duplicates import (
+    OpenSubmissions,
+    find_duplicate_submissions,
+    find_duplicates,
+    likely_duplicate,
+)
 from registry.models import ModerationLog, Person, Photo, Submission, SubmissionPhoto
 
 
@@ -321,8 +326,21 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
     @admin.action(description=_("Accept the selected submissions and publish them"),
                   permissions=["change"])
     def accept_selected(self, request, queryset):
-        _loop(request, queryset.order_by("created_at"), lambda s: moderation.submission_accept(
+        """Publish, after a confirmation page, only what can be published unseen: new
+        records waiting in the queue with no likely duplicate. Corrections are never
+        applied wholesale: each is read field by field on its own page."""
+        publishable, skipped = bulk_acceptance(queryset.order_by("created_at", "pk"))
+        if "confirmed" not in request.POST:
+            return TemplateResponse(request, "admin/registry/submission/accept_selected.html", {
+                **self.admin_site.each_context(request), "opts": self.opts,
+                "title": _("Accept and publish the selected submissions"),
+                "publishable": publishable, "skipped": skipped,
+                "selected": queryset.values_list("pk", flat=True)})
+        _loop(request, publishable, lambda s: moderation.submission_accept(
             submission=s, moderator=request.user), _("%(count)s submission(s) accepted."))
+        for submission, why in skipped:
+            messages.warning(request, _("%(submission)s was not accepted: %(why)s")
+                             % {"submission": submission, "why": why})
 
     @admin.action(description=_("Decline the selected submissions…"), permissions=["change"])
     def reject_selected(self, request, queryset):
@@ -334,6 +352,28 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             return None
         return _confirm(request, self, title=_("Decline the selected submissions"),
                         form=form, objects=queryset, action="reject_selected")
+
+
+def bulk_acceptance(submissions) -> tuple[list[Submission], list[tuple[Submission, str]]]:
+    """The submissions a bulk acceptance publishes, and those it leaves, each with why."""
+    open_submissions = OpenSubmissions()
+    publishable, skipped = [], []
+    for submission in submissions:
+        if submission.kind != Submission.Kind.NEW:
+            skipped.append((submission, _("a correction is applied field by field on its "
+                                          "own page")))
+        elif submission.status != Submission.Status.NEW:
+            skipped.append((submission, _("it is not waiting for a moderator (%(status)s)")
+                            % {"status": submission.get_status_display()}))
+        elif duplicate := likely_duplicate(submission, open_submissions):
+            twin = (_("record #%(number)s") % {"number": duplicate.person.pk}
+                    if hasattr(duplicate, "person")
+                    else _("submission #%(number)s") % {"number": duplicate.submission.pk})
+            skipped.append((submission, _("it may be the same person as %(twin)s")
+                            % {"twin": twin}))
+        else:
+            publishable.append(submission)
+    return publishable, skipped
 
 
 def _format_data(data: dict) -> str:

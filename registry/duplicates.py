@@ -123,6 +123,26 @@ class OpenSubmissions:
         return found
 
 
+def likely_duplicate(submission: Submission,
+                     open_submissions: OpenSubmissions | None = None):
+    """The best published record or other open submission a new-person submission may
+    repeat, a ``Candidate`` or a ``SubmissionCandidate``: the surname and the given name
+    spelled alike, and no year of birth against it. None for a correction."""
+    if submission.kind != Submission.Kind.NEW:
+        return None
+    data = submission.data
+    for candidate in find_duplicates(
+            surname=data.get("surname", ""), given_name=data.get("given_name", ""),
+            patronymic=data.get("patronymic", ""), birth_date=data.get("birth_date"),
+            limit=1):
+        if {"surname", "given_name"} <= set(candidate.reasons):
+            return candidate
+    for candidate in (open_submissions or OpenSubmissions()).alike(submission):
+        if "given_name" in candidate.reasons:
+            return candidate
+    return None
+
+
 def _agreement(data: dict, surname_stems: set[str], given_keys: set[str],
                born: dates.PartialDate | None) -> list[str] | None:
     """What ``data`` shares with the proposed name and birth, or None when it cannot be

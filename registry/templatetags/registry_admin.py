@@ -6,7 +6,7 @@ from django import template
 from django.db.models import Count
 
 from registry.admin_moderation import queue_counts
-from registry.duplicates import OpenSubmissions, find_duplicates
+from registry.duplicates import OpenSubmissions, likely_duplicate
 from registry.models import Submission
 
 register = template.Library()
@@ -29,24 +29,6 @@ def moderation_queue(context, size: int = 15):
     oldest = list(Submission.objects.queue().annotate(photo_count=Count("photos"))[:size])
     open_submissions = OpenSubmissions()
     rows = [QueueRow(submission, submission.photo_count,
-                     _likely_duplicate(submission, open_submissions))
+                     likely_duplicate(submission, open_submissions))
             for submission in oldest]
     return {"counts": queue_counts(), "oldest": rows}
-
-
-def _likely_duplicate(submission: Submission, open_submissions: OpenSubmissions):
-    """The best published record or other open submission the submission may repeat: the
-    surname and the given name spelled alike (and no birth year against it)."""
-    if submission.kind != Submission.Kind.NEW:
-        return None
-    data = submission.data
-    for candidate in find_duplicates(
-            surname=data.get("surname", ""), given_name=data.get("given_name", ""),
-            patronymic=data.get("patronymic", ""), birth_date=data.get("birth_date"),
-            limit=1):
-        if {"surname", "given_name"} <= set(candidate.reasons):
-            return candidate
-    for candidate in open_submissions.alike(submission):
-        if "given_name" in candidate.reasons:
-            return candidate
-    return None

@@ -168,15 +168,40 @@ def test_ask_and_reject_through_confirmation_pages(mod_client):
     assert "cannot become" in response.content.decode()
 
 
-def test_bulk_actions_call_the_service_for_each(mod_client):
-    new = [PendingSubmissionFactory(), PendingSubmissionFactory()]
+def sent_person(surname, given_name="", **fields):
+    return PendingSubmissionFactory(data={"surname": surname, "given_name": given_name,
+                                          "patronymic": "", **fields})
+
+
+def test_bulk_acceptance_is_confirmed_and_publishes_only_what_is_safe(mod_client):
+    new = [sent_person("Дулатов", "Миржакып"), sent_person("Жумабаев", "Магжан")]
     done = PendingSubmissionFactory(status=Submission.Status.WITHDRAWN)
-    response = mod_client.post("/admin/registry/submission/", {
-        "action": "accept_selected", "_selected_action": [s.pk for s in [*new, done]]},
-        follow=True)
-    assert "2 submission(s) accepted" in response.content.decode()
-    assert "cannot become" in response.content.decode()
-    assert Submission.objects.filter(status=Submission.Status.ACCEPTED).count() == 2
+    correction = CorrectionSubmissionFactory()
+    published = PublishedPersonFactory(surname="Сейфуллин", given_name="Сакен")
+    twin_of_record = sent_person("Seifullin", "Saken")
+    first = sent_person("Соколов", "Николай")
+    twin_of_first = sent_person("Sokolov", "Nikolai")
+    chosen = [*new, done, correction, twin_of_record, twin_of_first]
+    post = {"action": "accept_selected", "_selected_action": [s.pk for s in chosen]}
+
+    confirm = mod_client.post("/admin/registry/submission/", post).content.decode()
+
+    assert Submission.objects.filter(status=Submission.Status.ACCEPTED).count() == 0
+    assert "2 submissions will be published as new records" in confirm
+    assert "4 will be left for a moderator to open" in confirm
+    assert f"may be the same person as record #{published.pk}" in confirm
+    assert f"may be the same person as submission #{first.pk}" in confirm
+    assert "a correction is applied field by field" in confirm
+
+    done_page = mod_client.post("/admin/registry/submission/", {**post, "confirmed": "1"},
+                                follow=True).content.decode()
+
+    assert "2 submission(s) accepted" in done_page
+    assert "was not accepted" in done_page
+    assert set(Submission.objects.filter(status=Submission.Status.ACCEPTED)) == set(new)
+
+
+def test_bulk_actions_call_the_service_for_each(mod_client):
     people = [PendingPersonFactory(), PendingPersonFactory()]
     mod_client.post("/admin/registry/person/", {
         "action": "publish_selected", "_selected_action": [p.pk for p in people]})
