@@ -21,6 +21,7 @@ from registry.models import (
     Camp,
     Citation,
     Document,
+    NamedRelative,
     NameVariant,
     Person,
     Photo,
@@ -113,6 +114,13 @@ class RelationshipInline(admin.TabularInline):
     fields = ("kind", "relative", "note")
 
 
+class NamedRelativeInline(admin.TabularInline):
+    model = NamedRelative
+    extra = 0
+    fields = ("kind", "name", "note")
+    verbose_name_plural = _("relatives named by the family, not in the registry")
+
+
 @admin.register(Person)
 class PersonAdmin(KeepsModerationState, PersonModerationMixin, SimpleHistoryAdmin):
     moderation_fields = ("status", "published_at", "merged_into")
@@ -124,7 +132,7 @@ class PersonAdmin(KeepsModerationState, PersonModerationMixin, SimpleHistoryAdmi
     readonly_fields = ("status", "published_at", "created_at", "updated_at", "is_demo",
                        "merged_into")
     inlines = (NameVariantInline, RepressionEventInline, PhotoInline, DocumentInline,
-               CitationInline, RelationshipInline)
+               CitationInline, RelationshipInline, NamedRelativeInline)
     fieldsets = (
         (_("Name"), {"fields": (("surname", "given_name", "patronymic"), "maiden_name",
                                 "sex")}),
@@ -223,6 +231,14 @@ class RelationshipAdmin(SimpleHistoryAdmin):
     list_filter = ("kind",)
     search_fields = ("person__surname", "relative__surname")
     autocomplete_fields = ("person", "relative")
+
+
+@admin.register(NamedRelative)
+class NamedRelativeAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "person")
+    list_filter = ("kind",)
+    search_fields = ("name", "person__surname")
+    autocomplete_fields = ("person",)
 
 
 @admin.register(NameVariant)

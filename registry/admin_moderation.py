@@ -25,7 +25,14 @@ from registry.duplicates import (
     find_duplicates,
     likely_duplicate,
 )
+from registry.forms import (
+    FORMSETS,
+    PersonForm,
+    RelativeForm,
+    proposed_data,
+)
 from registry.models import ModerationLog, Person, Photo, Submission, SubmissionPhoto
+from registry.search import search_people
 
 
 def queue_counts() -> dict:
@@ -49,16 +56,56 @@ class OptionalReasonForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RejectForm(forms.Form):
+class SeenForm(forms.Form):
+    """Carries the version of the submission the moderator read (``decision_version``)."""
+
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class RejectForm(SeenForm):
     reason = forms.CharField(label=_("Reason shown to the family"),
                              widget=forms.Textarea(attrs={"rows": 4}))
     note = forms.CharField(label=_("Note for moderators only"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AskForm(forms.Form):
+class AskForm(SeenForm):
     question = forms.CharField(label=_("Question for the family"),
                                widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ReviewRelativeForm(RelativeForm):
+    """A relative as the family named them, and the record they are, when the moderator
+    finds them in the registry: the two records are then linked."""
+
+    relative_id = forms.IntegerField(
+        label=_("Their record in the registry (number)"), required=False, min_value=1,
+        help_text=_("Leave empty to show the relative by name on the profile."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("relative_id"):
+            if not data.get("relation"):
+                self.add_error("relation", _("Say who they were to the person, to link "
+                                             "the two records."))
+            if not Person.objects.filter(pk=data["relative_id"]).exclude(
+                    status__in=[Person.Status.MERGED, Person.Status.REJECTED]).exists():
+                self.add_error("relative_id", _("There is no such record to link to."))
+        return data
+
+
+ReviewRelativeFormSet = forms.formset_factory(ReviewRelativeForm, extra=2, max_num=30,
+                                              absolute_max=30)
+# The family's forms, with relatives that may be linked to records.
+REVIEW_FORMSETS = {**FORMSETS, "relatives": (ReviewRelativeFormSet, "relatives")}
+
+
+def review_forms(proposal: dict, post=None) -> tuple[PersonForm, dict]:
+    """The proposed record as the family's own forms, prefilled: what a moderator edits."""
+    person_form = PersonForm(post, initial=proposal, prefix="person")
+    formsets = {key: formset_class(post, prefix=prefix, initial=proposal.get(key) or None)
+                for key, (formset_class, prefix) in REVIEW_FORMSETS.items()}
+    return person_form, formsets
 
 
 class MergeForm(forms.Form):
@@ -199,12 +246,13 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
         return None
     search_fields = ("data__surname", "=token")
     date_hierarchy = "created_at"
-    readonly_fields = ("kind", "status", "person", "proposed", "submitter_name",
+    readonly_fields = ("kind", "status", "person", "proposed", "family_original",
+                       "submitter_name",
                        "submitter_email", "submitter_relationship", "consent", "language",
                        "conversation", "decision_reason", "decided_by", "decided_at",
                        "created_at", "contact_purged_at")
     fieldsets = (
-        (None, {"fields": ("kind", "status", "person", "proposed")}),
+        (None, {"fields": ("kind", "status", "person", "proposed", "family_original")}),
         (_("Sender (private)"), {"fields": ("submitter_name", "submitter_email",
                                            "submitter_relationship", "consent",
                                            "language", "contact_purged_at")}),
@@ -226,7 +274,18 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
 
     @admin.display(description=_("proposed data"))
     def proposed(self, submission):
-        return format_html("<pre class='wrapped'>{}</pre>",
+        if submission.reviewed_data:
+            return format_html("<p><strong>{}</strong></p><pre class='wrapped'>{}</pre>",
+                               _("The moderator's version (what the decision applies)"),
+                               _format_data(submission.reviewed_data))
+        return format_html("<pre class='wrapped'>{}</pre>", _format_data(submission.data))
+
+    @admin.display(description=_("what the family sent"))
+    def family_original(self, submission):
+        if not submission.reviewed_data:
+            return _("as above: not edited")
+        return format_html("<details><summary>{}</summary><pre class='wrapped'>{}</pre>"
+                           "</details>", _("Show the family's original"),
                            _format_data(submission.data))
 
     @admin.display(description=_("conversation"))
@@ -235,11 +294,13 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             f"{m['at'][:16]} {m['from']}: {m['text']}" for m in submission.messages))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        submission = get_object_or_404(Submission, pk=object_id)
-        data = submission.data
+        submission = get_object_or_404(Submission.objects.select_related("person"),
+                                       pk=object_id)
+        data = submission.proposal
         relatives = [(row, find_duplicates(surname=(row.get("name") or "").split(" ")[0],
                                            limit=5))
                      for row in data.get("relatives", []) if row.get("name")]
+        looked_for = request.GET.get("find", "").strip()[:200]
         extra = {
             "duplicates": find_duplicates(
                 surname=data.get("surname", ""), given_name=data.get("given_name", ""),
@@ -249,8 +310,14 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             if submission.kind == Submission.Kind.NEW else [],
             "changes": moderation.correction_diff(submission)
             if submission.kind == Submission.Kind.CORRECTION else [],
+            "attached": submission.kind == Submission.Kind.CORRECTION
+            and submission.moderation_log.filter(action="submission.attached").exists(),
+            "looked_for": looked_for,
+            "found": list(search_people(Person.objects.published(), looked_for)[:10])
+            if looked_for else [],
             "relatives": relatives,
             "submission": submission,
+            "seen": moderation.decision_version(submission),
             "can_decide": submission.is_open and self.has_change_permission(request,
                                                                              submission),
             "photos": list(submission.photos.all()),
@@ -263,6 +330,11 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
         return [
             path("<int:pk>/accept/", view(self.accept_view),
                  name="registry_submission_accept"),
+            path("<int:pk>/edit/", view(self.edit_view), name="registry_submission_edit"),
+            path("<int:pk>/attach/", view(self.attach_view),
+                 name="registry_submission_attach"),
+            path("<int:pk>/detach/", view(self.detach_view),
+                 name="registry_submission_detach"),
             path("<int:pk>/ask/", view(self.ask_view), name="registry_submission_ask"),
             path("<int:pk>/reject/", view(self.reject_view),
                  name="registry_submission_reject"),
@@ -279,34 +351,92 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
         return redirect("admin:registry_submission_change", submission.pk)
 
     def accept_view(self, request, pk):
-        """Accept with the fields and photos ticked on the submission's page (POST only)."""
+        """Accept with the fields and photos ticked on the submission's page (POST only):
+        published, or kept as a draft when the moderator chose "accept without publishing"."""
         submission = self._decidable(request, pk)
         if request.method != "POST":
             return self._back(submission)
-        fields = (request.POST.getlist("apply_field")
-                  if submission.kind == Submission.Kind.CORRECTION else None)
+        correction = submission.kind == Submission.Kind.CORRECTION
+        fields = request.POST.getlist("apply_field") if correction else None
         photo_ids = [int(pk) for pk in request.POST.getlist("approve_photo") if pk.isdigit()]
+        publish = request.POST.get("publish") != "draft"
         result = {}
 
         def accept():
             result["person"] = moderation.submission_accept(
                 submission=submission, moderator=request.user, fields=fields,
-                photo_ids=photo_ids, reason=request.POST.get("reason", ""))
+                photo_ids=photo_ids, reason=request.POST.get("reason", ""), publish=publish,
+                seen=request.POST.get("seen", ""))
 
-        done = (_("The ticked changes have been applied to the record.")
-                if submission.kind == Submission.Kind.CORRECTION
-                else _("Accepted and published."))
+        if correction:
+            done = _("The ticked changes have been applied to the record.")
+        elif publish:
+            done = _("Accepted and published.")
+        else:
+            done = _("Accepted as a draft: the record is kept unpublished until a moderator "
+                     "publishes it.")
         if _run(request, accept, done):
             return redirect("admin:registry_person_change", result["person"].pk)
         return self._back(submission)
 
+    def edit_view(self, request, pk):
+        """The proposed record as a form to correct before deciding; the family's original
+        stays as it was sent."""
+        submission = self._decidable(request, pk)
+        if not submission.is_open:
+            messages.error(request, _("This submission has been decided; it can no longer "
+                                      "be edited."))
+            return self._back(submission)
+        post = request.POST if request.method == "POST" else None
+        person_form, formsets = review_forms(submission.proposal, post)
+        if post is not None and all([person_form.is_valid(),
+                                     *(f.is_valid() for f in formsets.values())]):
+            data = proposed_data(person_form, formsets)
+            if _run(request, lambda: moderation.submission_edit(
+                    submission=submission, moderator=request.user, data=data,
+                    seen=request.POST.get("seen", ""), reason=request.POST.get("reason", "")),
+                    _("Your version is kept; the family's original stays as it was sent. "
+                      "Decide below.")):
+                return self._back(submission)
+        elif post is not None:
+            messages.error(request, _("Something needs your attention: see the messages next "
+                                      "to the fields. Nothing you typed is lost."))
+        return TemplateResponse(request, "admin/registry/submission/edit.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": _("Edit before deciding: %(submission)s") % {"submission": submission},
+            "object": submission, "person_form": person_form, "formsets": formsets,
+            "seen": request.POST.get("seen") if post else moderation.decision_version(
+                submission)})
+
+    def attach_view(self, request, pk):
+        """Make a new-record submission an addition to the record chosen (POST only)."""
+        submission = self._decidable(request, pk)
+        person = Person.objects.filter(pk=request.POST.get("person") or 0).first() if (
+            request.POST.get("person", "").isdigit()) else None
+        if request.method == "POST" and person is None:
+            messages.error(request, _("There is no record with that number."))
+        elif request.method == "POST":
+            _run(request, lambda: moderation.submission_attach(
+                submission=submission, person=person, moderator=request.user,
+                seen=request.POST.get("seen", "")),
+                _("Now an addition to the existing record: tick what to apply."))
+        return self._back(submission)
+
+    def detach_view(self, request, pk):
+        submission = self._decidable(request, pk)
+        if request.method == "POST":
+            _run(request, lambda: moderation.submission_detach(
+                submission=submission, moderator=request.user,
+                seen=request.POST.get("seen", "")),
+                _("A new record again."))
+        return self._back(submission)
+
     def ask_view(self, request, pk):
         submission = self._decidable(request, pk)
-        form = AskForm(request.POST or None)
+        form = AskForm(request.POST or None, initial={"seen": request.GET.get("seen", "")})
         if form.is_valid():
             _run(request, lambda: moderation.submission_ask(
-                submission=submission, moderator=request.user,
-                question=form.cleaned_data["question"]),
+                submission=submission, moderator=request.user, **form.cleaned_data),
                 _("The question has been sent to the family."))
             return self._back(submission)
         return _confirm(request, self, title=_("Ask the family for more information"),
@@ -314,7 +444,7 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
 
     def reject_view(self, request, pk):
         submission = self._decidable(request, pk)
-        form = RejectForm(request.POST or None)
+        form = RejectForm(request.POST or None, initial={"seen": request.GET.get("seen", "")})
         if form.is_valid():
             _run(request, lambda: moderation.submission_reject(
                 submission=submission, moderator=request.user, **form.cleaned_data),

@@ -186,7 +186,7 @@ def _person_deleted(sender, instance, **kwargs) -> None:
 
 
 def _part_changed(sender, instance, **kwargs) -> None:
-    """A name, event, photo or citation: its person's profile changes."""
+    """A name, event, photo, citation or named relative: its person's profile changes."""
     _people_changed([instance.person_id])
 
 
@@ -210,6 +210,7 @@ def connect_signals() -> None:
     from registry.models import (
         Camp,
         Citation,
+        NamedRelative,
         NameVariant,
         Person,
         Photo,
@@ -227,7 +228,7 @@ def connect_signals() -> None:
 
     post_save.connect(_person_saved, sender=Person, dispatch_uid="freshness-save-Person")
     post_delete.connect(_person_deleted, sender=Person, dispatch_uid="freshness-delete-Person")
-    for part in (NameVariant, RepressionEvent, Photo, Citation):
+    for part in (NameVariant, RepressionEvent, Photo, Citation, NamedRelative):
         connect(_part_changed, part)
     connect(_relationship_changed, Relationship)
     # What any page may name: a place's or camp's names, a source's title.

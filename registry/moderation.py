@@ -26,6 +26,7 @@ from registry.models import (
     Citation,
     MediaStatus,
     ModerationLog,
+    NamedRelative,
     NameVariant,
     Person,
     Photo,
@@ -56,8 +57,10 @@ PERSON_FIELDS = {
     "death_date": "death_date", "death_place": "death_place_name", "biography": "biography",
 }
 DATE_FIELDS = {"birth_date", "death_date"}
+PART_LABELS = {"name_variants": _("other spellings"), "events": _("events"),
+               "sources": _("sources"), "relatives": _("relatives")}
 # Parts a correction may add; applied as a whole, each only adding what is new.
-PART_FIELDS = ("name_variants", "events", "sources")
+PART_FIELDS = ("name_variants", "events", "sources", "relatives")
 EVENT_FIELDS = ("kind", "date", "place", "camp", "authority", "article", "sentence", "notes")
 
 
@@ -166,10 +169,12 @@ def person_merge(*, person: Person, into: Person, moderator, reason: str) -> Mod
                                   "choose another."))
     _check(Person.TRANSITIONS, person.status, Person.Status.MERGED, Person.Status)
     why = reason or str(_("merged as a duplicate"))
-    moved = {"variants": [], "events": [], "photos": [], "documents": [], "citations": []}
+    moved = {"variants": [], "events": [], "photos": [], "documents": [], "citations": [],
+             "named_relatives": []}
     for key, queryset in (("variants", person.variants.all()), ("events", person.events.all()),
                           ("photos", person.photos.all()), ("documents", person.documents.all()),
-                          ("citations", person.citations.all())):
+                          ("citations", person.citations.all()),
+                          ("named_relatives", person.named_relatives.all())):
         for part in queryset:
             moved[key].append(part.pk)
             part.person = into
@@ -242,7 +247,7 @@ def person_unmerge(*, person: Person, moderator, reason: str) -> Person:
     into = Person.objects.select_for_update().get(pk=data["into"])
     why = reason or str(_("merge undone"))
     models = {"variants": NameVariant, "events": RepressionEvent, "photos": Photo,
-              "citations": Citation}
+              "citations": Citation, "named_relatives": NamedRelative}
     for key, model in models.items():
         for part in model.objects.filter(pk__in=data["moved"].get(key, []), person=into):
             part.person = person
@@ -305,7 +310,7 @@ def photo_reject(*, photo: Photo, moderator, reason: str = "") -> Photo:
 
 def _set_submission_status(submission: Submission, target: str, *, actor, reason: str,
                            action: str, decided: bool = False, message: dict | None = None,
-                           **fields) -> Submission:
+                           log_data: dict | None = None, **fields) -> Submission:
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     _check(Submission.TRANSITIONS, submission.status, target, Submission.Status)
     previous = submission.status
@@ -319,8 +324,95 @@ def _set_submission_status(submission: Submission, target: str, *, actor, reason
         submission.decided_at = timezone.now()
     _save(submission, moderator=actor, reason=reason)
     _log(action=action, actor=actor, reason=reason, submission=submission,
-         person=submission.person, data={"from": previous, "to": target})
+         person=submission.person, data={"from": previous, "to": target, **(log_data or {})})
     return submission
+
+
+def decision_version(submission: Submission) -> str:
+    """What a moderator's page was made from: the submission as it was saved last and,
+    for a correction, its record. A decision sent from a page whose version is no longer
+    current is refused (``_locked_unchanged``), so two moderators never overwrite each
+    other and nobody decides on what the family has since added to."""
+    person = submission.person
+    person_version = person.updated_at.isoformat() if person is not None else ""
+    return f"{submission.updated_at.isoformat()}/{person_version}"
+
+
+def _locked_unchanged(submission: Submission, seen: str = "") -> Submission:
+    """The submission, locked for this transaction; refused when it changed since ``seen``
+    (no ``seen``: the caller decides on what is there now, as a script or a test does)."""
+    locked = Submission.objects.select_for_update(of=("self",)).select_related(
+        "person").get(pk=submission.pk)
+    if seen and decision_version(locked) != seen:
+        raise InvalidTransition(_(
+            "This submission or its record has changed since you opened it (another "
+            "moderator decided or edited it, or the family wrote again). Nothing was "
+            "applied: read it again, then decide."))
+    return locked
+
+
+@transaction.atomic
+def submission_edit(*, submission: Submission, moderator, data: dict, seen: str = "",
+                    reason: str = "") -> Submission:
+    """Keep a moderator's corrections of the proposed record before the decision, as the
+    moderator's version beside what the family sent (which stays as it came). The decision
+    then applies the moderator's version."""
+    locked = _locked_unchanged(submission, seen)
+    if not locked.is_open:
+        raise InvalidTransition(_("This submission has been decided; it can no longer be "
+                                  "edited."))
+    before = locked.proposal
+    changed = sorted(name for name in set(before) | set(data)
+                     if before.get(name) != data.get(name))
+    if not changed:
+        return locked
+    locked.reviewed_data = {} if data == locked.data else data
+    why = reason or str(_("edited by the moderator before publishing"))
+    _save(locked, moderator=moderator, reason=why)
+    _log(action="submission.edited", actor=moderator, reason=why, submission=locked,
+         person=locked.person, data={"fields": changed})
+    return locked
+
+
+@transaction.atomic
+def submission_attach(*, submission: Submission, person: Person, moderator,
+                      seen: str = "") -> Submission:
+    """The person a family sent as new is already in the registry: the submission becomes
+    an addition to that record, reviewed field by field like a correction, and the
+    family's page links to the record once accepted."""
+    locked = _locked_unchanged(submission, seen)
+    if not locked.is_open:
+        raise InvalidTransition(_("This submission has been decided already."))
+    if locked.kind != Submission.Kind.NEW:
+        raise InvalidTransition(_("This submission is already about an existing record."))
+    person = Person.objects.get(pk=person.pk)
+    if person.status != Person.Status.PUBLISHED:
+        raise InvalidTransition(_("Choose a published record: this one is “%(status)s”.")
+                                % {"status": person.get_status_display()})
+    locked.kind, locked.person = Submission.Kind.CORRECTION, person
+    why = str(_("to be added to the existing record #%(id)s")) % {"id": person.pk}
+    _save(locked, moderator=moderator, reason=why)
+    _log(action="submission.attached", actor=moderator, reason=why, submission=locked,
+         person=person, data={"person": person.pk})
+    return locked
+
+
+@transaction.atomic
+def submission_detach(*, submission: Submission, moderator, seen: str = "") -> Submission:
+    """Undo ``submission_attach``: the submission proposes a new record again."""
+    locked = _locked_unchanged(submission, seen)
+    attached = locked.moderation_log.filter(action="submission.attached").exists()
+    if not locked.is_open or not attached or locked.kind != Submission.Kind.CORRECTION:
+        raise InvalidTransition(_("Only an open submission that a moderator added to a "
+                                  "record can be made a new record again."))
+    previous = locked.person
+    locked.kind, locked.person = Submission.Kind.NEW, None
+    why = str(_("a new record again, not an addition to #%(id)s")) % {
+        "id": previous.pk if previous else "?"}
+    _save(locked, moderator=moderator, reason=why)
+    _log(action="submission.detached", actor=moderator, reason=why, submission=locked,
+         person=previous)
+    return locked
 
 
 @transaction.atomic
@@ -344,10 +436,12 @@ def submission_create(*, kind: str, data: dict, submitter_name: str, submitter_e
 
 
 @transaction.atomic
-def submission_ask(*, submission: Submission, moderator, question: str) -> Submission:
+def submission_ask(*, submission: Submission, moderator, question: str,
+                   seen: str = "") -> Submission:
     """Ask the family for more; they answer on their private page."""
     if not question.strip():
         raise InvalidTransition(_("Write the question for the family."))
+    submission = _locked_unchanged(submission, seen)
     submission = _set_submission_status(submission, Submission.Status.NEEDS_INFO,
                                         actor=moderator, reason=question,
                                         action="submission.asked",
@@ -412,10 +506,11 @@ def submission_withdraw(*, submission: Submission) -> Submission:
 
 @transaction.atomic
 def submission_reject(*, submission: Submission, moderator, reason: str,
-                      note: str = "") -> Submission:
+                      note: str = "", seen: str = "") -> Submission:
     """Decline; ``reason`` is shown to the family, ``note`` only to moderators."""
     if not reason.strip():
         raise InvalidTransition(_("Give the family a reason."))
+    submission = _locked_unchanged(submission, seen)
     submission = _set_submission_status(
         submission, Submission.Status.REJECTED, actor=moderator, reason=reason,
         action="submission.rejected", decided=True, decision_reason=reason,
@@ -427,15 +522,22 @@ def submission_reject(*, submission: Submission, moderator, reason: str,
 @transaction.atomic
 def submission_accept(*, submission: Submission, moderator, reason: str = "",
                       fields: list[str] | None = None,
-                      photo_ids: list[int] | None = None) -> Person:
-    """Accept: a new record becomes a published Person with its names, events, sources and
-    photos; a correction applies the ``fields`` the moderator chose (all that differ when
-    None). ``photo_ids`` are the submitted photos to approve (all when None)."""
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+                      photo_ids: list[int] | None = None, publish: bool = True,
+                      seen: str = "") -> Person:
+    """Accept: a new record becomes a Person with its names, events, sources, relatives and
+    photos — published, or kept pending as a draft when ``publish`` is false; a correction
+    (or a submission added to an existing record) applies the ``fields`` the moderator
+    chose (all that differ when None). ``photo_ids`` are the submitted photos to approve
+    (all when None). What is applied is the moderator's version when there is one. The
+    log entry says what was applied and what was declined, and so does the family's page."""
+    locked = _locked_unchanged(submission, seen)
     _check(Submission.TRANSITIONS, locked.status, Submission.Status.ACCEPTED,
            Submission.Status)
     why = reason or str(_("from submission #%(id)s")) % {"id": submission.pk}
-    data = locked.data
+    if locked.reviewed_data:
+        why = f"{why}; {_('edited by the moderator before publishing')}"
+    data = locked.proposal
+    declined = []
     if locked.kind == Submission.Kind.CORRECTION:
         if locked.person is None:
             raise InvalidTransition(_("The record this correction is about no longer "
@@ -447,7 +549,9 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
             raise InvalidTransition(_("The record this correction is about is not "
                                       "published now (%(status)s).")
                                     % {"status": person.get_status_display()})
-        chosen = [c.field for c in correction_diff(locked)] if fields is None else fields
+        proposed = [c.field for c in correction_diff(locked)]
+        chosen = proposed if fields is None else [f for f in fields if f in proposed]
+        declined = [f for f in proposed if f not in chosen]
         _apply_fields(person, data, [f for f in chosen if f in PERSON_FIELDS],
                       moderator=moderator, reason=why)
         parts = [f for f in chosen if f in PART_FIELDS]
@@ -455,17 +559,42 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
         person = Person(status=Person.Status.PENDING)
         _apply_fields(person, data, list(PERSON_FIELDS), moderator=moderator, reason=why,
                       new=True)
-        parts = list(PART_FIELDS)
+        chosen = parts = list(PART_FIELDS)
     _add_parts(person, data, parts, moderator=moderator, reason=why)
-    _add_photos(person, locked, photo_ids, moderator=moderator, reason=why)
-    if person.status == Person.Status.PENDING:  # a new record; corrections stay as they are
+    photos = _add_photos(person, locked, photo_ids, moderator=moderator, reason=why)
+    if person.status == Person.Status.PENDING and publish:
         person = person_publish(person=person, moderator=moderator, reason=why,
                                 submission=locked)
     locked = _set_submission_status(locked, Submission.Status.ACCEPTED, actor=moderator,
                                     reason=why, action="submission.accepted", decided=True,
                                     person=person)
-    _email_after_commit(locked, "accepted")
+    record = {"applied": chosen, "declined": declined, "photos_approved": photos["approved"],
+              "photos_declined": photos["declined"], "published": person.status
+              == Person.Status.PUBLISHED, "edited": bool(locked.reviewed_data)}
+    locked.moderation_log.filter(action="submission.accepted").update(
+        data={**locked.moderation_log.filter(action="submission.accepted")
+              .values_list("data", flat=True).first(), **record})
+    _email_after_commit(locked, "accepted", declined=declined_labels(record),
+                        published=record["published"])
     return person
+
+
+def accepted_record(submission: Submission) -> dict:
+    """What the acceptance applied and declined (``submission_accept``), or {}."""
+    entry = (submission.moderation_log.filter(action="submission.accepted")
+             .order_by("-at", "-id").values_list("data", flat=True).first())
+    return entry or {}
+
+
+def declined_labels(record: dict) -> list:
+    """What a family is told was not taken, in words (lazy: worded in the language of the
+    page or email they end up in)."""
+    labels = {**{name: Person._meta.get_field(field).verbose_name
+                 for name, field in PERSON_FIELDS.items()}, **PART_LABELS}
+    words = [labels.get(name, name) for name in record.get("declined", [])]
+    if record.get("photos_declined"):
+        words.append(_("photographs"))
+    return words
 
 
 def _message(author: str, text: str) -> dict:
@@ -533,6 +662,8 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
                                                   if event.camp_name else None)
                 event.full_clean()
                 _save(event, moderator=moderator, reason=reason)
+    if "relatives" in parts:
+        _add_relatives(person, data.get("relatives", []), moderator=moderator, reason=reason)
     if "sources" in parts:
         for values in data.get("sources", []):
             title = (values.get("title") or "").strip()[:400]
@@ -547,10 +678,39 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
                       moderator=moderator, reason=reason)
 
 
+def _add_relatives(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
+    """A relative the moderator found in the registry (``relative_id``) becomes a link
+    between the two records; any other becomes a named relative on the profile."""
+    for row in rows:
+        name, kind = (row.get("name") or "").strip()[:300], row.get("relation") or ""
+        relative = _registry_relative(person, row.get("relative_id"))
+        if relative is not None and kind:
+            if not Relationship.objects.filter(person=person, relative=relative,
+                                               kind=kind).exists():
+                _save(Relationship(person=person, relative=relative, kind=kind,
+                                   note=(row.get("note") or "")[:300]),
+                      moderator=moderator, reason=reason)
+        elif name and not person.named_relatives.filter(name=name, kind=kind).exists():
+            _save(NamedRelative(person=person, name=name, kind=kind,
+                                note=(row.get("note") or "")[:300]),
+                  moderator=moderator, reason=reason)
+
+
+def _registry_relative(person: Person, relative_id) -> Person | None:
+    if not str(relative_id or "").isdigit() or int(relative_id) == person.pk:
+        return None
+    return Person.objects.filter(pk=int(relative_id)).exclude(
+        status__in=[Person.Status.MERGED, Person.Status.REJECTED]).first()
+
+
 def _add_photos(person: Person, submission: Submission, photo_ids, *, moderator,
-                reason: str) -> None:
+                reason: str) -> dict:
+    """Copy the sent photographs to the record; approve the chosen ones. Returns the
+    numbers of the approved and declined sent photographs."""
+    outcome = {"approved": [], "declined": []}
     for sent in submission.photos.filter(photo=None):
         approved = photo_ids is None or sent.pk in photo_ids
+        outcome["approved" if approved else "declined"].append(sent.pk)
         # The registry photo shares the stored (already re-encoded) file.
         photo = _save(Photo(person=person, image=sent.image.name,
                             thumbnail=sent.thumbnail.name, caption=sent.caption,
@@ -560,6 +720,7 @@ def _add_photos(person: Person, submission: Submission, photo_ids, *, moderator,
         sent.save(update_fields=["photo"])
         if approved:
             photo_approve(photo=photo, moderator=moderator, reason=reason)
+    return outcome
 
 
 # --- corrections ------------------------------------------------------------------------
@@ -616,6 +777,16 @@ def correction_diff(submission: Submission) -> list[Change]:
                                    v.get("place"), v.get("camp"), v.get("authority"),
                                    v.get("article"), v.get("sentence"))))
             for v in new_events)))
+    known_relatives = {(r["name"], r["relation"]) for r in current_data["relatives"]}
+    new_relatives = [r for r in data.get("relatives", []) if (r.get("name") or "").strip()
+                     and ((r.get("name") or "").strip(), r.get("relation") or "")
+                     not in known_relatives]
+    if new_relatives:
+        kinds = dict(Relationship.Kind.choices)
+        changes.append(Change("relatives", str(_("relatives to add")), "", "; ".join(
+            " ".join(filter(None, (r["name"].strip(), f"({kinds[r['relation']]})"
+                                   if r.get("relation") in kinds else "")))
+            for r in new_relatives)))
     cited = {(c["title"], c["detail"]) for c in current_data["sources"]}
     new_sources = [v for v in data.get("sources", []) if v.get("title")
                    and (v["title"], v.get("detail") or "") not in cited]
@@ -641,4 +812,12 @@ def person_as_data(person: Person) -> dict:
                       for e in person.events.select_related("camp")]
     data["sources"] = [{"title": c.source.title, "detail": c.detail}
                        for c in person.citations.select_related("source")]
+    data["relatives"] = [
+        # A link's note is the moderators' own; the form is public.
+        *({"name": link.relative.full_name, "relation": link.kind, "note": ""}
+          for link in person.relationships.select_related("relative")
+          if link.relative.status == Person.Status.PUBLISHED),
+        *({"name": named.name, "relation": named.kind, "note": named.note}
+          for named in person.named_relatives.all()),
+    ]
     return data

@@ -3,7 +3,7 @@
 from registry.models.changes import PublicChange
 from registry.models.events import RepressionEvent
 from registry.models.media import Document, MediaStatus, Photo
-from registry.models.person import NameVariant, Person, Relationship
+from registry.models.person import NamedRelative, NameVariant, Person, Relationship
 from registry.models.places import Camp, Place, PlaceName
 from registry.models.search import NameKey, NameSound, NameSpelling, YearKey
 from registry.models.sources import Citation, Source
@@ -11,6 +11,7 @@ from registry.models.submissions import ModerationLog, Submission, SubmissionPho
 
 __all__ = [
     "Camp", "Citation", "Document", "MediaStatus", "NameKey", "NameSound", "NameSpelling",
-    "NameVariant", "Person", "Photo", "Place", "PlaceName", "PublicChange", "Relationship",
+    "NamedRelative", "NameVariant", "Person", "Photo", "Place", "PlaceName", "PublicChange",
+    "Relationship",
     "RepressionEvent", "Source", "ModerationLog", "Submission", "SubmissionPhoto", "YearKey",
 ]

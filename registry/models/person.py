@@ -250,3 +250,25 @@ class Relationship(models.Model):
 
     def __str__(self):
         return f"{self.person} — {self.get_kind_display()}: {self.relative}"
+
+
+class NamedRelative(models.Model):
+    """A relative the family named who has no record of their own in the registry (yet):
+    shown on the profile by name, so what a family told is not lost. When the relative
+    is in the registry, a ``Relationship`` links the two records instead."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE,
+                               related_name="named_relatives")
+    name = models.CharField(_("full name"), max_length=300)
+    kind = models.CharField(_("relation"), max_length=10, choices=Relationship.Kind,
+                            blank=True, help_text=_("What the relative is to this person."))
+    note = models.CharField(_("what happened to them"), max_length=300, blank=True)
+    history = HistoricalRecords(indexed=("person",))
+
+    class Meta:
+        verbose_name = _("named relative")
+        verbose_name_plural = _("named relatives")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name

@@ -75,6 +75,10 @@ class Submission(models.Model):
         _("proposed data"), default=dict, blank=True,
         help_text=_("What the family sent, in the import column names."),
     )
+    reviewed_data = models.JSONField(
+        _("moderator's version"), default=dict, blank=True,
+        help_text=_("The proposed data as a moderator corrected it before deciding, in the "
+                    "same names; what the family sent stays untouched in the data above."))
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NEW,
                               db_index=True)
     token = models.CharField(_("tracking token"), max_length=64, unique=True,
@@ -131,6 +135,11 @@ class Submission(models.Model):
     def proposed_name(self) -> str:
         return " ".join(filter(None, (self.data.get(part) for part in
                                       ("surname", "given_name", "patronymic"))))
+
+    @property
+    def proposal(self) -> dict:
+        """What a decision applies: the moderator's version when there is one."""
+        return self.reviewed_data or self.data
 
     @property
     def answered(self) -> bool:

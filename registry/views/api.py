@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from registry import export
 from registry.filters import PersonFilter, answered_by
-from registry.models import Citation, Person, Photo, RepressionEvent
+from registry.models import Citation, NamedRelative, Person, Photo, RepressionEvent
 from registry.page_cache import cached_public_page
 from registry.pagination import people_paginator
 from registry.views.public import relatives_of
@@ -90,7 +90,9 @@ def people_in_full():
                  .order_by("date_lower", "id"), to_attr="public_events"),
         Prefetch("citations", Citation.objects.select_related("source").order_by("id"),
                  to_attr="public_citations"),
-        Prefetch("photos", Photo.objects.public(), to_attr="public_photos"))
+        Prefetch("photos", Photo.objects.public(), to_attr="public_photos"),
+        Prefetch("named_relatives", NamedRelative.objects.order_by("id"),
+                 to_attr="public_named_relatives"))
 
 
 def person_public_data(person: Person, request, relatives: list[tuple[str, Person]]) -> dict:
@@ -122,6 +124,9 @@ def person_public_data(person: Person, request, relatives: list[tuple[str, Perso
                     "url": request.build_absolute_uri(relative.get_absolute_url()),
                     "name": relative.full_name}
                    for relation, relative in relatives],
+        # Relatives the family named who have no record here.
+        named_relatives=[{"relation": named.kind, "name": named.name, "note": named.note}
+                         for named in person.public_named_relatives],
     )
     return data
 

@@ -107,6 +107,7 @@ class PersonDetailView(DetailView):
                 Prefetch("events", queryset=RepressionEvent.objects.select_related(
                     "place", "camp").order_by("date_lower", "id")),
                 Prefetch("citations", queryset=Citation.objects.select_related("source")),
+                "named_relatives",
             )
         )
 

@@ -216,8 +216,11 @@ def submission_status(request, token: str):
             return redirect(submission.get_absolute_url())
     published = (submission.person if submission.person_id
                  and submission.person.status == Person.Status.PUBLISHED else None)
+    declined = (moderation.declined_labels(moderation.accepted_record(submission))
+                if submission.status == Submission.Status.ACCEPTED else [])
     response = render(request, "registry/submission_status.html", {
         "submission": submission, "error": error, "published_person": published,
+        "declined": declined,
         "answer": request.POST.get("answer", "") if error else "",
     }, status=400 if error else 200)
     return _private(response)

@@ -19,6 +19,7 @@ from tests.factories import (
     PendingSubmissionFactory,
     PublishedPersonFactory,
 )
+from tests.registry.test_admin import no_inline_rows
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-12345"
@@ -234,15 +235,13 @@ def test_edits_reverts_and_deletions_leave_django_log_entries(admin_client, admi
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
     data["occupation"] = "учитель"
-    for prefix in ("variants", "events", "photos", "documents", "citations", "relationships"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(no_inline_rows(admin_client, url))
     assert admin_client.post(url, data).status_code == 302
     first = Person.history.filter(id=person.pk).order_by("history_date").first()
     revert = admin_client.get(f"/admin/registry/person/{person.pk}/history/"
                               f"{first.history_id}/").context["adminform"].form
     data = {name: revert[name].value() or "" for name in revert.fields}
-    for prefix in ("variants", "events", "photos", "documents", "citations", "relationships"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(no_inline_rows(admin_client, url))
     admin_client.post(f"/admin/registry/person/{person.pk}/history/{first.history_id}/", data)
     submission = PendingSubmissionFactory()
     admin_client.post(f"/admin/registry/submission/{submission.pk}/delete/", {"post": "yes"})
@@ -251,3 +250,4 @@ def test_edits_reverts_and_deletions_leave_django_log_entries(admin_client, admi
         (CHANGE, str(person.pk)), (CHANGE, str(person.pk)), (DELETION, str(submission.pk))]
     person.refresh_from_db()
     assert person.occupation == ""  # the revert took the first revision's value back
+

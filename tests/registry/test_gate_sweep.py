@@ -15,6 +15,7 @@ from tests.factories import CampFactory, PendingSubmissionFactory
 pytestmark = pytest.mark.django_db
 
 CANARY = "Канареечкин"
+DRAFT = "Черновиков"
 PUBLISHED = "Светлицкий"
 # Private by design (the holder of the token sees their own submission) or not pages.
 PRIVATE = {"registry:submission-status", "registry:submission-thanks", "registry:media",
@@ -52,13 +53,21 @@ def people(moderator):
     RecordImporter(status="published").run(io.BytesIO(csv))
     declined = PendingSubmissionFactory(data={"surname": "Отклонённый"})
     moderation.submission_reject(submission=declined, moderator=moderator, reason="no")
+    # Accepted without publishing: a draft the moderators finish later.
+    draft = PendingSubmissionFactory(data={
+        **PendingSubmissionFactory.build().data, "surname": DRAFT, "given_name": "Пётр",
+        "birth_place": "Акмолинск", "relatives": [{"name": "Черновикова Анна",
+                                                    "relation": "spouse", "note": ""}],
+        "events": [{"kind": "arrest", "date": "1937-10-29", "camp": "Карлаг"}]})
+    moderation.submission_accept(submission=draft, moderator=moderator, publish=False)
     return Person.objects.get(surname=CANARY), Person.objects.get(surname=PUBLISHED)
 
 
 def test_no_public_url_shows_a_pending_person(client, people):
     canary, published = people
     camp = CampFactory(name="Карлаг", slug="karlag")
-    values = {"<int:pk>": [canary.pk, published.pk], "<slug:slug>": [camp.slug],
+    draft = Person.objects.get(surname=DRAFT)
+    values = {"<int:pk>": [canary.pk, published.pk, draft.pk], "<slug:slug>": [camp.slug],
               "<section>": list(SITEMAPS)}
     # The canary is looked for by what it shares with the published person (a search
     # echoes its own query, so its surname is never typed).
@@ -78,6 +87,7 @@ def test_no_public_url_shows_a_pending_person(client, people):
                         else response.content).decode("utf-8", "replace")
                 checked += 1
                 assert CANARY not in body, f"{url}{query} shows the pending person"
+                assert DRAFT not in body, f"{url}{query} shows a draft accepted unpublished"
                 assert "Отклонённый" not in body, f"{url}{query} shows a declined submission"
                 if PUBLISHED in body:
                     seen_published.add(name)

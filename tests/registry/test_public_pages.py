@@ -119,7 +119,7 @@ def test_profile_shows_the_whole_record(client):
                  "<p>Первый абзац.</p>", "Бадрисафа", "How to cite"):
         assert text in page, text
     assert "Secretson" not in page  # an unpublished relative stays hidden
-    timeline = page[page.index("What happened"):page.index("Family in the registry")]
+    timeline = page[page.index("What happened"):page.index("id=\"family-heading\"")]
     assert timeline.index("Arrest") < timeline.index("Sentence") < timeline.index(
         "Rehabilitation")
     assert f'href="http://testserver/people/{person.pk}/"' in page
