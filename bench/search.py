@@ -3,9 +3,13 @@
     make bench                     # starts its own PostgreSQL cluster in .bench/ (first run:
                                    # builds the database with generate_demo, ~10 min)
     .venv/bin/python bench/search.py --database-url postgres://postgres@127.0.0.1:55432/postgres
+    .venv/bin/python bench/search.py --database-url postgres://… \
+        --database registry_bench_5m --people 5000000 --json search-5m.json
 
-The database ``registry_bench`` on that server is made the first time (migrate, then
-``generate_demo --count N``, timed) and reused after; ``--rebuild`` makes it again.
+The database ``registry_bench`` on that server (or ``--database NAME``) is made the first
+time (migrate, then ``generate_demo --count N``, timed, then ``VACUUM ANALYZE``) and reused
+after; ``--rebuild`` makes it again. ``--json PATH`` also writes the figures printed below
+(and the build's time, when this run built the database) as JSON, for ``bench/sizes.py``.
 Then a fixed mix of queries (exact Cyrillic, Latin transliteration, German and Polish
 spellings, typos, female forms, two names and a year, a common surname and a year, two
 words that match nobody, a filter alone) goes through ``/api/v1/people/`` in this process
@@ -20,6 +24,7 @@ Last, 200 profile pages of random published people, each asked once, uncached.
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -31,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DATABASE = "registry_bench"
+BENCH_PEOPLE = 1_000_000  # in BENCH_DATABASE
 SEED = 1937
 NAIVE_QUERIES = 30
 
@@ -39,40 +45,92 @@ def database_url(server_url: str, name: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
-def ensure_database(server_url: str, people: int, rebuild: bool) -> str:
-    """The benchmark database, built with ``people`` demo people when missing."""
-    import psycopg
+def ensure_database(server_url: str, people: int, rebuild: bool,
+                    name: str = BENCH_DATABASE) -> str:
+    """The benchmark database ``name``, built with ``people`` demo people when it holds
+    fewer (``people=0``: used as it is, never built)."""
+    return prepare_database(server_url, people, rebuild, name)["url"]
 
-    url = database_url(server_url, BENCH_DATABASE)
+
+def prepare_database(server_url: str, people: int, rebuild: bool,
+                     name: str = BENCH_DATABASE) -> dict:
+    """``ensure_database``, telling more: {"url", "database", "people" (held before any
+    build), "build" (what ``build`` measured, or None when nothing was built)}."""
+    import psycopg
+    from psycopg import sql
+
+    url = database_url(server_url, name)
     with psycopg.connect(server_url, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                               [BENCH_DATABASE]).fetchone()
+                               [name]).fetchone()
         if exists and rebuild:
-            admin.execute(f"DROP DATABASE {BENCH_DATABASE}")
+            admin.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
             exists = None
         if not exists:
-            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+            if not people:
+                raise SystemExit(f"database {name} does not exist: give --people to build it")
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     with psycopg.connect(url) as connection:
         try:
             have = connection.execute("SELECT count(*) FROM registry_person").fetchone()[0]
         except psycopg.errors.UndefinedTable:
             have = 0
-    if have < people:
-        build(url, people)
-    return url
+    if not people and not have:
+        raise SystemExit(f"database {name} holds nobody: give --people to build it")
+    built = build(url, people) if have < people else None
+    return {"url": url, "database": name, "people": have, "build": built}
 
 
-def build(url: str, people: int):
+def build(url: str, people: int) -> dict:
+    """migrate, ``generate_demo --count people`` (timed), ``VACUUM ANALYZE`` (timed).
+
+    The times are also kept as the database's comment (``COMMENT ON DATABASE``), so that
+    ``bench/sizes.py`` can report them on a later run (``build_comment``)."""
+    import psycopg
+    from psycopg import sql
+
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "DEBUG": ""}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True,
                    cwd=ROOT)
+    with psycopg.connect(url) as connection:
+        try:
+            before = connection.execute("SELECT count(*) FROM registry_person").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            before = 0
     started = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "generate_demo", "--count", str(people),
                     "--seed", str(SEED)], env=env, check=True, cwd=ROOT)
     seconds = time.perf_counter() - started
+    started = time.perf_counter()
     subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
+    vacuum = time.perf_counter() - started
     print(f"built: generate_demo {people:,} people in {seconds:.0f} s "
           f"({people / seconds:,.0f} people/s), then VACUUM ANALYZE")
+    built = {"people": people, "people_before": before, "generate_demo_seconds": seconds,
+             "people_per_second": (people - before) / seconds,
+             "vacuum_analyze_seconds": vacuum,
+             "when": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+    with psycopg.connect(url, autocommit=True) as connection:
+        name = connection.info.dbname
+        connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(name), sql.Literal(BUILD_COMMENT + json.dumps(built))))
+    return built
+
+
+BUILD_COMMENT = "bench build: "
+
+
+def build_comment(url: str) -> dict | None:
+    """What ``build`` measured when it made the database at ``url``, if it did."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        comment = connection.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE datname = current_database()").fetchone()[0]
+    if comment and comment.startswith(BUILD_COMMENT):
+        return json.loads(comment[len(BUILD_COMMENT):])
+    return None
 
 
 def query_mix(count: int = 200) -> list[tuple[str, dict]]:
@@ -151,6 +209,15 @@ def p95(times: list[float]) -> float:
     return times[max(0, int(round(0.95 * len(times))) - 1)]
 
 
+def figures(times: list[float]) -> dict:
+    """n, median, p95 and max of ``times`` (ms), for --json."""
+    times = sorted(times)
+    if not times:
+        return {"n": 0}
+    return {"n": len(times), "median_ms": statistics.median(times), "p95_ms": p95(times),
+            "max_ms": times[-1]}
+
+
 def summary(label: str, times: list[float]) -> str:
     times = sorted(times)
     return (f"{label:<22} n={len(times):>3}  median {statistics.median(times):7.1f} ms"
@@ -175,7 +242,8 @@ def slowest(label: str, times: list[tuple[float, str]], count: int = 10) -> None
         print(f"  {ms:8.1f} ms  {query}")
 
 
-def run(url: str, profiles: int, kept: bool):
+def run(url: str, profiles: int, kept: bool) -> dict:
+    """Measure and print; return the figures (for --json)."""
     import tempfile
 
     os.environ.update(DATABASE_URL=url, SECRET_KEY="bench", DEBUG="",
@@ -220,6 +288,13 @@ def run(url: str, profiles: int, kept: bool):
         print("  " + summary(kind, times))
     print("  " + summary("all", [ms for ms, _ in every]))
     slowest("API search", every)
+    result = {"kept": kept, "api": {
+        "queries": len(mix), "results_median": statistics.median(counts),
+        "results_max": max(counts),
+        "by_kind": {kind: figures(times) for kind, times in by_kind.items()},
+        "all": figures([ms for ms, _ in every]),
+        "slowest": [{"ms": ms, "query": query} for ms, query in sorted(every, reverse=True)[:10]],
+    }}
 
     filters = list({urlencode(params): params for kind, params in mix
                     if kind == "filter alone"}.values())
@@ -232,6 +307,8 @@ def run(url: str, profiles: int, kept: bool):
           f"({'kept' if kept else 'uncached'}):")
     print("  " + summary("/search/?filters", [ms for ms, _ in pages]))
     slowest("Search page of a filter", pages, len(pages))
+    result["filter_pages"] = {**figures([ms for ms, _ in pages]),
+                              "pages": [{"ms": ms, "query": query} for ms, query in pages]}
 
     name_queries = [params["q"] for kind, params in mix if "q" in params]
     ours, naive, floor = [], [], []
@@ -268,6 +345,10 @@ def run(url: str, profiles: int, kept: bool):
     print("  " + summary("naive icontains", naive))
     print(f"  median ratio ours/floor {statistics.median(ours) / statistics.median(floor):.2f},"
           f" naive/ours {statistics.median(naive) / statistics.median(ours):.1f}")
+    result["name_queries"] = {
+        "ours": figures(ours), "floor": figures(floor), "naive": figures(naive),
+        "ratio_ours_floor": statistics.median(ours) / statistics.median(floor),
+        "ratio_naive_ours": statistics.median(naive) / statistics.median(ours)}
 
     rng = random.Random(SEED)
     high = Person.objects.order_by("-pk").values_list("pk", flat=True)[0]
@@ -289,6 +370,8 @@ def run(url: str, profiles: int, kept: bool):
         times.append(ms)
     print(f"\nProfile pages ({'kept' if kept else 'each asked once, uncached'}):")
     print("  " + summary("/people/<id>/", times))
+    result["profiles"] = figures(times)
+    return result
 
 
 def main():
@@ -296,16 +379,38 @@ def main():
     parser.add_argument("--database-url", required=True,
                         help="a PostgreSQL server (any database on it); registry_bench is "
                              "made there")
-    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--database", default=BENCH_DATABASE,
+                        help=f"the database on that server (default {BENCH_DATABASE})")
+    parser.add_argument("--people", type=int, default=None,
+                        help=f"build the database with this many demo people when it holds "
+                             f"fewer (default {BENCH_PEOPLE:,} for {BENCH_DATABASE}; another "
+                             f"--database is used as it is unless given)")
     parser.add_argument("--profiles", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--kept", action="store_true",
                         help="measure the kept pages (each query asked before) instead of "
                              "what the first visitor after a publication meets")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the figures (and the build's time) to PATH as JSON")
     args = parser.parse_args()
-    url = ensure_database(args.database_url, args.people, args.rebuild)
-    print(f"database: {BENCH_DATABASE}; cores: {os.cpu_count()}")
-    run(url, args.profiles, args.kept)
+    people = args.people
+    if people is None:
+        people = BENCH_PEOPLE if args.database == BENCH_DATABASE else 0
+    prepared = prepare_database(args.database_url, people, args.rebuild, args.database)
+    url = prepared["url"]
+    print(f"database: {args.database}; cores: {os.cpu_count()}")
+    result = run(url, args.profiles, args.kept)
+    if args.json:
+        import psycopg
+
+        with psycopg.connect(url) as connection:
+            held, size = connection.execute(
+                "SELECT (SELECT count(*) FROM registry_person),"
+                " pg_database_size(current_database())").fetchone()
+        result = {"database": args.database, "people": held, "database_bytes": size,
+                  "cores": os.cpu_count(), "build": prepared["build"],
+                  "when": time.strftime("%Y-%m-%d %H:%M:%S %z"), **result}
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
