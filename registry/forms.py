@@ -54,6 +54,9 @@ class VariantForm(forms.Form):
 
 
 class EventForm(forms.Form):
+    # The registry's event a correction's row was prefilled from: a corrected row then
+    # corrects that event instead of adding a second one.
+    id = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("What happened"), required=False,
                              choices=[("", "—")] + list(RepressionEvent.Kind.choices))
     date = PartialDateFormField(label=_("Date"), required=False, help_text=DATE_HELP)
@@ -71,8 +74,9 @@ class EventForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if any(data.get(name) for name in self.fields if name != "kind") and not data.get(
-                "kind"):
+        described = any(data.get(name) for name in self.fields
+                        if name not in ("id", "kind", "DELETE"))
+        if described and not data.get("kind"):
             self.add_error("kind", _("Say what happened (arrest, sentence, camp…)."))
         return data
 
@@ -123,7 +127,31 @@ class SubmitterForm(forms.Form):
 # 1,000 more rows of each: some 40 s of a worker for one forged post); more rows than that
 # come back as an error.
 VariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, absolute_max=30)
-EventFormSet = forms.formset_factory(EventForm, extra=3, max_num=30, absolute_max=30)
+class EventFormSet(forms.formset_factory(EventForm, extra=3, max_num=30, absolute_max=30,
+                                         can_delete=True)):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if (form.initial or {}).get("id"):  # only an event of the record can be removed
+            form.fields["DELETE"].label = _("Remove: this did not happen, or not like this")
+        else:
+            del form.fields["DELETE"]
+
+
+def _event_rows(formset) -> list[dict]:
+    """Events as rows; an event of the record that the family ticked to remove is kept
+    as a proposal to remove it (``{"id": …, "remove": "1"}``), for the moderator."""
+    rows = []
+    for form in formset.forms:
+        values = {name: _text(form.cleaned_data.get(name)) for name in form.fields
+                  if name != "DELETE"}
+        if form.cleaned_data.get("DELETE"):
+            if values.get("id"):
+                rows.append({"id": values["id"], "remove": "1"})
+        elif any(values.values()):
+            if not values["id"]:
+                del values["id"]  # a new event
+            rows.append(values)
+    return rows
 RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, max_num=30, absolute_max=30)
 SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=30, absolute_max=30)
 PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10, absolute_max=10)
@@ -142,6 +170,9 @@ def proposed_data(person_form: PersonForm, formsets: dict) -> dict:
     """The submission's JSON from valid forms: CSV names, canonical dates, no blank rows."""
     data = {name: _text(value) for name, value in person_form.cleaned_data.items()}
     for key, formset in formsets.items():
+        if key == "events":
+            data[key] = _event_rows(formset)
+            continue
         rows = []
         for form in formset.forms:
             values = {name: _text(form.cleaned_data.get(name)) for name in form.fields}

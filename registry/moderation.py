@@ -58,9 +58,10 @@ PERSON_FIELDS = {
 }
 DATE_FIELDS = {"birth_date", "death_date"}
 PART_LABELS = {"name_variants": _("other spellings"), "events": _("events"),
+               "events_removed": _("events to remove"),
                "sources": _("sources"), "relatives": _("relatives")}
 # Parts a correction may add; applied as a whole, each only adding what is new.
-PART_FIELDS = ("name_variants", "events", "sources", "relatives")
+PART_FIELDS = ("name_variants", "events", "events_removed", "sources", "relatives")
 EVENT_FIELDS = ("kind", "date", "place", "camp", "authority", "article", "sentence", "notes")
 
 
@@ -637,31 +638,12 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
                                   note=variant.get("note", "")[:300]),
                       moderator=moderator, reason=reason)
     if "events" in parts:
-        places, camps = PlaceLookup(), CampLookup()
-        existing = {(e.kind, str(e.date or "")): e for e in person.events.all()}
-        for values in data.get("events", []):
-            if not values.get("kind"):
-                continue
-            event = existing.get((values["kind"], values.get("date") or ""))
-            if event is None:
-                event = RepressionEvent(person=person, kind=values["kind"])
-            changed = event.pk is None
-            for name, field in (("date", "date"), ("place", "place_name"),
-                                ("camp", "camp_name"), ("authority", "authority"),
-                                ("article", "article"), ("sentence", "sentence"),
-                                ("notes", "notes")):
-                value = values.get(name) or ""
-                if name == "date":
-                    value = dates.parse(value) if value else None
-                if value and getattr(event, field) != value:
-                    setattr(event, field, value)
-                    changed = True
-            if changed:
-                event.place_id = event.place_id or places.find(event.place_name)
-                event.camp_id = event.camp_id or (camps.find(event.camp_name)
-                                                  if event.camp_name else None)
-                event.full_clean()
-                _save(event, moderator=moderator, reason=reason)
+        _add_events(person, data.get("events", []), moderator=moderator, reason=reason)
+    if "events_removed" in parts:
+        for event in _events_to_remove(person, data.get("events", [])):
+            event._change_reason = reason
+            event._history_user = moderator
+            event.delete()  # the revision of the deletion keeps it
     if "relatives" in parts:
         _add_relatives(person, data.get("relatives", []), moderator=moderator, reason=reason)
     if "sources" in parts:
@@ -676,6 +658,64 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
             if not person.citations.filter(source=source, detail=detail).exists():
                 _save(Citation(person=person, source=source, detail=detail),
                       moderator=moderator, reason=reason)
+
+
+EVENT_VALUES = (("date", "date"), ("place", "place_name"), ("camp", "camp_name"),
+                ("authority", "authority"), ("article", "article"),
+                ("sentence", "sentence"), ("notes", "notes"))
+
+
+def _own_event(row: dict, events: dict) -> RepressionEvent | None:
+    """The person's event a correction's row was prefilled from (its ``id``), if any; an
+    id that is not one of this person's events is ignored."""
+    return events.get(str(row.get("id") or "").strip())
+
+
+def _is_removal(row: dict) -> bool:
+    return bool(row.get("remove")) or not row.get("kind")
+
+
+def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
+    """A row prefilled from an event corrects that event (every value as proposed); any
+    other row completes the event of the same kind and date, or adds a new one."""
+    places, camps = PlaceLookup(), CampLookup()
+    own = {str(e.pk): e for e in person.events.all()}
+    by_kind_and_date = {(e.kind, str(e.date or "")): e for e in own.values()}
+    for values in rows:
+        event = _own_event(values, own)
+        if _is_removal(values):
+            continue  # a removal is applied only when chosen (``events_removed``)
+        identified = event is not None
+        if event is None:
+            event = by_kind_and_date.get((values["kind"], values.get("date") or ""))
+        if event is None:
+            event = RepressionEvent(person=person, kind=values["kind"])
+        changed = event.pk is None
+        if identified and event.kind != values["kind"]:
+            event.kind, changed = values["kind"], True
+        for name, field in EVENT_VALUES:
+            value = values.get(name) or ""
+            if name == "date":
+                value = dates.parse(value) if value else None
+            # A row the event was prefilled from says all of it: a value cleared there is
+            # cleared here. Any other row only completes.
+            if (value or identified) and getattr(event, field) != value:
+                if field in ("place_name", "camp_name"):
+                    setattr(event, field.replace("_name", "_id"), None)  # found again below
+                setattr(event, field, value)
+                changed = True
+        if changed:
+            event.place_id = event.place_id or places.find(event.place_name)
+            event.camp_id = event.camp_id or (camps.find(event.camp_name)
+                                              if event.camp_name else None)
+            event.full_clean()
+            _save(event, moderator=moderator, reason=reason)
+
+
+def _events_to_remove(person: Person, rows: list[dict]) -> list[RepressionEvent]:
+    own = {str(e.pk): e for e in person.events.select_related("camp")}
+    return [event for row in rows if _is_removal(row)
+            and (event := _own_event(row, own)) is not None]
 
 
 def _add_relatives(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
@@ -736,8 +776,9 @@ class Change:
 
 
 def correction_diff(submission: Submission) -> list[Change]:
-    """What a correction would change, field by field, as text for the side-by-side view."""
-    person, data = submission.person, submission.data
+    """What a correction would change, field by field, as text for the side-by-side view
+    (from the moderator's version when there is one)."""
+    person, data = submission.person, submission.proposal
     if person is None:
         return []
     changes = []
@@ -765,18 +806,7 @@ def correction_diff(submission: Submission) -> list[Change]:
                               "; ".join(new_variants)))
     # Compared in the form's own shape, so an unchanged prefilled row is not "new".
     current_data = person_as_data(person)
-    event_keys = ("kind", "date", "place", "camp", "authority", "article", "sentence",
-                  "notes")
-    events = {tuple(e.get(k) or "" for k in event_keys) for e in current_data["events"]}
-    new_events = [v for v in data.get("events", []) if v.get("kind")
-                  and tuple(v.get(k) or "" for k in event_keys) not in events]
-    if new_events:
-        kinds = dict(RepressionEvent.Kind.choices)
-        changes.append(Change("events", str(_("events to add or complete")), "", "; ".join(
-            " ".join(filter(None, (str(kinds.get(v["kind"], v["kind"])), v.get("date"),
-                                   v.get("place"), v.get("camp"), v.get("authority"),
-                                   v.get("article"), v.get("sentence"))))
-            for v in new_events)))
+    changes += _event_changes(person, data.get("events", []), current_data["events"])
     known_relatives = {(r["name"], r["relation"]) for r in current_data["relatives"]}
     new_relatives = [r for r in data.get("relatives", []) if (r.get("name") or "").strip()
                      and ((r.get("name") or "").strip(), r.get("relation") or "")
@@ -796,6 +826,45 @@ def correction_diff(submission: Submission) -> list[Change]:
     return changes
 
 
+EVENT_KEYS = ("kind", "date", "place", "camp", "authority", "article", "sentence", "notes")
+
+
+def _event_text(row: dict) -> str:
+    kinds = dict(RepressionEvent.Kind.choices)
+    return " ".join(filter(None, (str(kinds.get(row.get("kind"), row.get("kind") or "")),
+                                  *(row.get(k) for k in EVENT_KEYS[1:-1]))))
+
+
+def _event_changes(person: Person, rows: list[dict], current: list[dict]) -> list[Change]:
+    """Events a correction adds or corrects, and those it proposes to remove. A row that
+    carries the id of one of the person's events is about that event."""
+    def key(row):
+        return tuple(row.get(k) or "" for k in EVENT_KEYS)
+
+    by_id = {row["id"]: row for row in current}
+    unchanged = {key(row) for row in current}
+    corrected, added, removed = [], [], []
+    for row in rows:
+        now = by_id.get(str(row.get("id") or "").strip())
+        if now is not None and _is_removal(row):
+            removed.append(now)
+        elif now is not None and key(row) != key(now):
+            corrected.append((now, row))
+        elif now is None and row.get("kind") and key(row) not in unchanged:
+            added.append(row)
+    changes = []
+    if corrected or added:
+        changes.append(Change(
+            "events", str(_("events to add or correct")),
+            "; ".join(_event_text(now) for now, _row in corrected),
+            "; ".join([*(_event_text(row) for _now, row in corrected),
+                       *(_event_text(row) for row in added)])))
+    if removed:
+        changes.append(Change("events_removed", str(_("events to remove")),
+                              "; ".join(_event_text(row) for row in removed), ""))
+    return changes
+
+
 def person_as_data(person: Person) -> dict:
     """A published person in the submission's data shape: the correction form's start."""
     data = {}
@@ -805,7 +874,8 @@ def person_as_data(person: Person) -> dict:
     data["name_variants"] = [{"surname": v.surname, "given_name": v.given_name,
                               "patronymic": v.patronymic, "note": v.note}
                              for v in person.variants.all()]
-    data["events"] = [{"kind": e.kind, "date": str(e.date or ""), "place": e.place_name,
+    data["events"] = [{"id": str(e.pk), "kind": e.kind, "date": str(e.date or ""),
+                       "place": e.place_name,
                        "camp": e.camp_name or (e.camp.name if e.camp else ""),
                        "authority": e.authority, "article": e.article,
                        "sentence": e.sentence, "notes": e.notes}

@@ -282,3 +282,79 @@ def test_accept_without_publishing_from_the_admin(mod_client):
     submission.refresh_from_db()
     assert submission.status == S.ACCEPTED
     assert submission.person.status == P.PENDING
+
+
+# --- corrections change what they mean to change ----------------------------------------
+
+def suggestion_as_posted(client, person, **changes) -> dict:
+    """The public "suggest a correction" form as its page prefills it, with ``changes``."""
+    context = client.get(f"/people/{person.pk}/suggest/").context
+    forms = [context["person_form"], context["photo_formset"].management_form]
+    for formset in context["formsets"].values():
+        forms += [formset.management_form, *formset.forms]
+    data = {"submitter_name": "Айгуль", "submitter_email": "aigul@example.org",
+            "consent": "on", "upload_key": context["upload_key"]}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:  # an unticked box is not sent
+                data[field.html_name] = value
+    data.update(changes)
+    return data
+
+
+def test_a_corrected_event_date_corrects_that_event(client, moderator):
+    person = PublishedPersonFactory()
+    arrest = EventFactory(person=person, kind="arrest", date="1937", article="58-10")
+    posted = suggestion_as_posted(client, person)
+    assert posted["events-0-id"] == str(arrest.pk)  # the row knows its event
+    posted.update({"events-0-date": "29.10.1937", "events-0-article": ""})
+    assert client.post(f"/people/{person.pk}/suggest/", posted).status_code == 302
+    submission = Submission.objects.get()
+
+    changes = {change.field: change for change in moderation.correction_diff(submission)}
+    assert set(changes) == {"events"}
+    assert "1937 58-10" in changes["events"].current
+    moderation.submission_accept(submission=submission, moderator=moderator)
+
+    event = person.events.get()  # corrected, not a second arrest beside the first
+    assert (event.pk, str(event.date), event.article) == (arrest.pk, "1937-10-29", "")
+
+
+def test_an_event_ticked_for_removal_goes_only_when_the_moderator_agrees(client, moderator):
+    person = PublishedPersonFactory()
+    EventFactory(person=person, kind="arrest", date="1937")
+    wrong = EventFactory(person=person, kind="exile", date="1931")
+    posted = suggestion_as_posted(client, person)
+    row = next(key[:-3] for key, value in posted.items()
+               if key.endswith("-id") and value == str(wrong.pk))
+    posted[f"{row}-DELETE"] = "on"
+    client.post(f"/people/{person.pk}/suggest/", posted)
+    submission = Submission.objects.get()
+    changes = {change.field: change for change in moderation.correction_diff(submission)}
+    assert set(changes) == {"events_removed"} and "1931" in changes["events_removed"].current
+
+    moderation.submission_accept(submission=submission, moderator=moderator, fields=[])
+    assert person.events.filter(pk=wrong.pk).exists()  # not ticked: kept
+
+    again = PendingSubmissionFactory(kind=Submission.Kind.CORRECTION, person=person,
+                                     data=submission.data)
+    moderation.submission_accept(submission=again, moderator=moderator,
+                                 fields=["events_removed"], reason="no exile in 1931")
+    assert list(person.events.values_list("kind", flat=True)) == ["arrest"]
+    removed = wrong.history.filter(history_type="-").get()  # the revision keeps it
+    assert (removed.history_user, removed.history_change_reason) == (moderator,
+                                                                    "no exile in 1931")
+
+
+def test_an_event_id_of_another_person_changes_nothing_of_theirs(moderator):
+    other = EventFactory(kind="arrest", date="1938", article="58-1")
+    person = PublishedPersonFactory()
+    submission = PendingSubmissionFactory(
+        kind=Submission.Kind.CORRECTION, person=person,
+        data={**moderation.person_as_data(person), "events": [
+            {"id": str(other.pk), "kind": "arrest", "date": "1940", "article": "58-6"}]})
+    moderation.submission_accept(submission=submission, moderator=moderator)
+    other.refresh_from_db()
+    assert (str(other.date), other.article) == ("1938", "58-1")
+    assert str(person.events.get().date) == "1940"  # a new event of this person's
