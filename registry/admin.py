@@ -165,8 +165,8 @@ class PlaceNameInline(admin.TabularInline):
 
 @admin.register(Place)
 class PlaceAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "kind", "parent")
-    list_filter = ("kind",)
+    list_display = ("name", "kind", "parent", "verified")
+    list_filter = ("verified", "kind")
     search_fields = ("name", "names__name")
     autocomplete_fields = ("parent",)
     inlines = (PlaceNameInline,)

@@ -31,7 +31,14 @@ from registry.forms import (
     RelativeForm,
     proposed_data,
 )
-from registry.models import ModerationLog, Person, Photo, Submission, SubmissionPhoto
+from registry.models import (
+    ModerationLog,
+    Person,
+    Photo,
+    Place,
+    Submission,
+    SubmissionPhoto,
+)
 from registry.search import search_people
 
 
@@ -44,6 +51,7 @@ def queue_counts() -> dict:
                                          kind=Submission.Kind.CORRECTION)),
     )
     counts["photos"] = Photo.objects.filter(status="pending").count()
+    counts["unverified_places"] = Place.objects.filter(verified=False).count()
     return counts
 
 

@@ -195,6 +195,14 @@ def _relationship_changed(sender, instance, **kwargs) -> None:
     _people_changed([instance.person_id, instance.relative_id])
 
 
+def _place_changed(sender, instance, created=False, **kwargs) -> None:
+    """A place a moderator's acceptance has just made (unverified) is on no page yet: the
+    publication that names it retires what it changes, like any other."""
+    if created and not instance.verified:
+        return
+    published_changed()
+
+
 def _people_changed(ids: list[int]) -> None:
     from registry.models import Person
 
@@ -232,8 +240,9 @@ def connect_signals() -> None:
         connect(_part_changed, part)
     connect(_relationship_changed, Relationship)
     # What any page may name: a place's or camp's names, a source's title.
-    for shown_everywhere in (Place, PlaceName, Camp, Source):
+    for shown_everywhere in (PlaceName, Camp, Source):
         connect(published_changed, shown_everywhere)
+    connect(_place_changed, Place)
     # A deployment migrates: pages kept by the old templates and code are retired with it.
     post_migrate.connect(_after_migrate, dispatch_uid="published-changed-migrate")
 

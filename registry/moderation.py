@@ -618,7 +618,7 @@ def _apply_fields(person: Person, data: dict, names: list[str], *, moderator, re
         if name in ("birth_place", "death_place", "residence"):
             link = {"birth_place": "birth_place_id", "death_place": "death_place_id",
                     "residence": "residence_place_id"}[name]
-            setattr(person, link, places.find(value) if value else None)
+            setattr(person, link, places.find_or_add(value) if value else None)
     if new or names:
         person.full_clean()
         _save(person, moderator=moderator, reason=reason)
@@ -705,7 +705,7 @@ def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> 
                 setattr(event, field, value)
                 changed = True
         if changed:
-            event.place_id = event.place_id or places.find(event.place_name)
+            event.place_id = event.place_id or places.find_or_add(event.place_name)
             event.camp_id = event.camp_id or (camps.find(event.camp_name)
                                               if event.camp_name else None)
             event.full_clean()

@@ -55,6 +55,21 @@ class _Lookup:
 class PlaceLookup(_Lookup):
     """A ``Place`` by its name or any of its names over time."""
 
+    def find_or_add(self, text: str | None) -> int | None:
+        """``find``, or a new unverified place for a moderator to check, named by the
+        first part of ``text`` ("Sarytorgai, Akmola uezd" → "Sarytorgai", as ``find``
+        reads it; the record keeps the whole text as written): what a family names is
+        linked even when the registry did not know it."""
+        if (found := self.find(text)) is not None:
+            return found
+        name = " ".join((text or "").split(",")[0].split())[:200]
+        if not name:
+            return None
+        place = Place.objects.create(name=name, verified=False)
+        self._answers[text] = place.pk
+        self._by_name.setdefault(place_key(place.name), place.pk)
+        return place.pk
+
     def _names(self):
         yield from Place.objects.values_list("pk", "name")
         yield from PlaceName.objects.values_list("place_id", "name")

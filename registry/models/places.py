@@ -27,6 +27,11 @@ class Place(models.Model):
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    verified = models.BooleanField(
+        _("verified"), default=True,
+        help_text=_("Unticked for a place made from a family's submission because the "
+                    "registry did not know it: a moderator checks its name, kind and "
+                    "region, or merges it into the place it is."))
     history = HistoricalRecords()
 
     class Meta:

@@ -358,3 +358,29 @@ def test_an_event_id_of_another_person_changes_nothing_of_theirs(moderator):
     other.refresh_from_db()
     assert (str(other.date), other.article) == ("1938", "58-1")
     assert str(person.events.get().date) == "1940"  # a new event of this person's
+
+
+# --- places the registry did not know ---------------------------------------------------
+
+def test_a_place_the_registry_did_not_know_is_added_unverified_and_linked(moderator,
+                                                                         client):
+    from registry.models import Place
+
+    known = Place.objects.create(name="Алма-Ата")
+    submission = PendingSubmissionFactory()
+    submission.data.update(birth_place="аул  Сарытургай, Акмолинский уезд",
+                           residence="Алма-Ата", death_place="   ")
+    submission.save()
+
+    person = moderation.submission_accept(submission=submission, moderator=moderator)
+
+    new = person.birth_place
+    assert (new.name, new.verified) == ("аул Сарытургай", False)
+    assert person.birth_place_name == "аул  Сарытургай, Акмолинский уезд"  # as written
+    assert person.residence_place == known and known.verified
+    assert person.death_place is None  # blank is no place
+    assert person.events.get(kind="arrest").place == known
+    found = client.get("/api/v1/people/", {"place": "аул Сарытургай"}).json()["results"]
+    assert [p["surname"] for p in found] == ["Сейфуллин"]
+    client.force_login(moderator)
+    assert "1 new place to check" in client.get("/admin/").content.decode()
