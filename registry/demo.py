@@ -7,10 +7,12 @@ by the seed alone (``random.Random(seed)``), so a benchmark or a demo is reprodu
 """
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 
 from django.utils import timezone
 
+from registry import moderation
 from registry.bulk import BulkInserter
 from registry.dates import parse
 from registry.freshness import published_changed
@@ -198,12 +200,15 @@ class DemoGenerator:
         """Create up to ``count`` people (skipping those a rerun already made)."""
         existing = set(Person.objects.filter(external_id__startswith=f"demo-{self.seed}-")
                        .values_list("external_id", flat=True))
-        created = 0
+        created, statuses = 0, Counter()
         for start in range(0, count, CHUNK):
             people = [self.person(n) for n in range(start, min(count, start + CHUNK))]
             people = [p for p in people if p["fields"]["external_id"] not in existing]
             created += self.write(people)
+            statuses.update(p["fields"]["status"] for p in people)
         published_changed()  # written in bulk, without the signals of save()
+        moderation.record_bulk_entry(counts=statuses, reason="generate_demo",
+                                     data={"seed": self.seed, "demo": True})
         return created
 
     def person(self, number: int) -> dict:
@@ -226,12 +231,11 @@ class DemoGenerator:
             "sex": sex, "birth_date": parse(self.partial_date(birth_year)),
             "birth_place_id": birth_place.pk, "birth_place_name": birth_place.name,
             "nationality": nationality, "occupation": rng.choice(OCCUPATIONS),
-            "fate": fate, "is_demo": True,
-            "status": "pending" if rng.random() < 0.03 else "published",
-            "biography": DEMO_MARKER,
+            "fate": fate, "is_demo": True, "biography": DEMO_MARKER,
+            # Published people always have a time (the home page lists the latest).
+            **moderation.first_status("pending" if rng.random() < 0.03 else "published",
+                                      at=self.started),
         }
-        # Published people always have a time (the home page lists the latest).
-        fields["published_at"] = self.started if fields["status"] == "published" else None
         events = self.events(arrest_year, fate, group)
         death = next((e for e in events if e["kind"] in ("execution", "death_in_custody")),
                      None)

@@ -31,7 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from registry import dates
+from registry import dates, moderation
 from registry.bulk import BulkInserter, fewer_garbage_collections, sqlite_import_settings
 from registry.freshness import published_changed
 from registry.models import (
@@ -181,8 +181,7 @@ class RecordImporter:
                  batch_size: int = BATCH_SIZE,
                  on_error: Callable[[RowError], None] | None = None,
                  keep_errors: int = 1000):
-        if status not in (Person.Status.PUBLISHED, Person.Status.PENDING):
-            raise ValueError("status must be published or pending")
+        moderation.first_status(status, at=None)  # refuses any other first status
         self.status = status
         self.default_source_title = source_title.strip()
         self.change_reason = change_reason or "import_records"
@@ -252,6 +251,9 @@ class RecordImporter:
             # Written in bulk, without the signals of save(); each batch is committed on its
             # own, so even an import stopped part-way has changed what visitors see.
             published_changed()
+            moderation.record_bulk_entry(
+                counts={self.status: self.result.created}, reason=self.change_reason,
+                data={"source": self.default_source_title, "updated": self.result.updated})
         return self.result
 
     def _prepared_batches(self, reader, header: list[str]) -> Iterator[PreparedBatch]:
@@ -296,11 +298,10 @@ class RecordImporter:
     def _new_people(self, rows: list[ParsedRow], now: datetime.datetime,
                     vocabulary: Vocabulary) -> NewPeople:
         """The values of the people ``rows`` would add, and of their parts."""
-        published_at = now if self.status == Person.Status.PUBLISHED else None
+        status = moderation.first_status(self.status, at=now)
         person_fields = self._person_fields
         people = self._inserters[Person].values(
-            [person_fields(row.values, status=self.status, published_at=published_at)
-             for row in rows], now)
+            [person_fields(row.values, **status) for row in rows], now)
         parts = {}
         for model, rows_of in self._parts:
             made, owners = [], []

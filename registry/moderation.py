@@ -282,6 +282,31 @@ def person_unmerge(*, person: Person, moderator, reason: str) -> Person:
     return person
 
 
+# --- records entering in bulk (import, demo data) ---------------------------------------
+
+FIRST_STATUSES = (Person.Status.PENDING, Person.Status.PUBLISHED)
+
+
+def first_status(status: str, *, at) -> dict:
+    """The status fields of a record entering the registry in bulk (an import, the demo
+    data), written there with the rest of its row: pending, or published at ``at``. With
+    the single-record services above, this is the only code that decides a status."""
+    if status not in FIRST_STATUSES:
+        raise InvalidTransition(_("A record enters the registry pending or published, not "
+                                  "“%(status)s”.") % {"status": status})
+    return {"status": status,
+            "published_at": at if status == Person.Status.PUBLISHED else None}
+
+
+def record_bulk_entry(*, counts: dict[str, int], reason: str, actor=None,
+                      data: dict | None = None) -> list[ModerationLog]:
+    """One log entry per first status for the records an import or the demo data made
+    (``counts``: status → how many), so the log tells who brought them in, and when."""
+    return [_log(action="people.entered", actor=actor, reason=reason,
+                 data={"status": status, "count": count, **(data or {})})
+            for status, count in counts.items() if count]
+
+
 # --- photos -----------------------------------------------------------------------------
 
 def _set_photo_status(photo: Photo, target: str, *, moderator, reason: str) -> Photo:

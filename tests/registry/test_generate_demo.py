@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from registry.demo import DEMO_MARKER
-from registry.models import Camp, Person, Place, RepressionEvent
+from registry.models import Camp, ModerationLog, Person, Place, RepressionEvent
 from registry.reference import load_reference_data
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,12 @@ def test_every_demo_person_is_marked_and_some_await_review():
     assert all(p.is_demo and p.biography.startswith(DEMO_MARKER) for p in people)
     assert Person.objects.pending_review().exists()
     assert Person.history.count() == people.count()  # each has its first revision
+    # Who brought them in, in the moderation log: one entry per first status.
+    entered = {entry.data["status"]: entry.data["count"]
+               for entry in ModerationLog.objects.filter(action="people.entered")}
+    assert entered == {"published": people.published().count(),
+                       "pending": people.pending_review().count()}
+    assert all(p.published_at for p in people.published())
 
 
 def test_women_carry_female_surname_forms():

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from registry.importer import ImportFileError, RecordImporter
-from registry.models import Citation, NameVariant, Person, RepressionEvent
+from registry.models import Citation, ModerationLog, NameVariant, Person, RepressionEvent
 from registry.reading_ahead import ReadingProcessLost, made_in_child_process, read_ahead
 from tests.factories import CampFactory, PlaceFactory
 
@@ -82,6 +82,17 @@ def test_every_bad_row_is_reported_with_its_line_and_the_good_ones_imported():
     assert "sex" in petrov and "birth_date" in petrov and "fate" in petrov
     assert "surname" in " ".join(errors[1].reasons)
     assert Person.objects.filter(surname="Сидоров").exists()
+    entry = ModerationLog.objects.get(action="people.entered")
+    assert (entry.data["status"], entry.data["count"], entry.reason) == (
+        "published", 3, "import_records")
+
+
+def test_an_import_enters_people_only_pending_or_published():
+    from registry.moderation import InvalidTransition
+
+    for status in ("hidden", "merged", "rejected"):
+        with pytest.raises(InvalidTransition):
+            RecordImporter(status=status)
 
 
 def test_line_numbers_count_multi_line_biographies():
