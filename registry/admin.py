@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_moderation import (
+    DocumentModerationMixin,
     KeepsModerationState,
     PersonModerationMixin,
     PhotoModerationMixin,
@@ -217,7 +218,7 @@ class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, SimpleHistoryAdmin)
 
 
 @admin.register(Document)
-class DocumentAdmin(KeepsModerationState, SimpleHistoryAdmin):
+class DocumentAdmin(KeepsModerationState, DocumentModerationMixin, SimpleHistoryAdmin):
     list_display = ("title", "person", "status")
     list_filter = ("status",)
     search_fields = ("title", "person__surname")

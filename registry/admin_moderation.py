@@ -173,8 +173,9 @@ class SubmissionPhotoInline(admin.TabularInline):
     def preview(self, photo):
         if not photo.thumbnail:
             return ""
-        return format_html('<a href="{}"><img src="{}" alt="" class="inline-thumbnail"></a>',
-                           photo.image.url, photo.thumbnail.url)
+        return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
+                           'class="inline-thumbnail"></a>', photo.image.url,
+                           photo.thumbnail.url, _("open at full size in a new tab"))
 
 
 class ModerationLogInline(admin.TabularInline):
@@ -570,6 +571,7 @@ class PersonModerationMixin:
         return [
             path("<int:pk>/publish/", view(self.publish_view), name="registry_person_publish"),
             path("<int:pk>/hide/", view(self.hide_view), name="registry_person_hide"),
+            path("<int:pk>/reject/", view(self.reject_view), name="registry_person_reject"),
             path("<int:pk>/merge/", view(self.merge_view), name="registry_person_merge"),
             path("<int:pk>/unmerge/", view(self.unmerge_view),
                  name="registry_person_unmerge"),
@@ -599,6 +601,14 @@ class PersonModerationMixin:
         return self._step(request, pk, form_class=ReasonForm,
                           title=_("Hide from the public"), success=_("Hidden."),
                           call=lambda p, d: moderation.person_hide(
+                              person=p, moderator=request.user, reason=d["reason"]))
+
+    def reject_view(self, request, pk):
+        """Decide that a pending record (an imported one, say) is not to be published; it
+        is kept, with the reason."""
+        return self._step(request, pk, form_class=ReasonForm,
+                          title=_("Do not publish this record"), success=_("Rejected."),
+                          call=lambda p, d: moderation.person_reject(
                               person=p, moderator=request.user, reason=d["reason"]))
 
     def merge_view(self, request, pk):
@@ -634,6 +644,20 @@ class PersonModerationMixin:
             return None
         return _confirm(request, self, title=_("Hide the selected people"), form=form,
                         objects=queryset, action="hide_selected")
+
+
+class DocumentModerationMixin:
+    actions = ("approve_selected", "reject_selected")
+
+    @admin.action(description=_("Approve the selected documents"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        _loop(request, queryset, lambda d: moderation.document_approve(
+            document=d, moderator=request.user), _("%(count)s document(s) approved."))
+
+    @admin.action(description=_("Reject the selected documents"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        _loop(request, queryset, lambda d: moderation.document_reject(
+            document=d, moderator=request.user), _("%(count)s document(s) rejected."))
 
 
 class PhotoModerationMixin:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import dates
 from registry.models import (
     Citation,
+    Document,
     MediaStatus,
     ModerationLog,
     NamedRelative,
@@ -309,27 +310,44 @@ def record_bulk_entry(*, counts: dict[str, int], reason: str, actor=None,
 
 # --- photos -----------------------------------------------------------------------------
 
-def _set_photo_status(photo: Photo, target: str, *, moderator, reason: str) -> Photo:
-    photo = Photo.objects.select_for_update().get(pk=photo.pk)
-    _check(MEDIA_TRANSITIONS, photo.status, target, MediaStatus)
-    previous = photo.status
-    photo.status = target
-    _save(photo, moderator=moderator, reason=reason, update_fields=["status"])
-    _log(action=f"photo.{target}", actor=moderator, reason=reason, person=photo.person,
-         photo=photo, data={"from": previous, "to": target})
-    return photo
+def _set_media_status(item, target: str, *, moderator, reason: str):
+    """A photograph's or a document's own moderation status."""
+    item = type(item).objects.select_for_update().get(pk=item.pk)
+    _check(MEDIA_TRANSITIONS, item.status, target, MediaStatus)
+    previous = item.status
+    item.status = target
+    _save(item, moderator=moderator, reason=reason, update_fields=["status"])
+    kind = "photo" if isinstance(item, Photo) else "document"
+    _log(action=f"{kind}.{target}", actor=moderator, reason=reason, person=item.person,
+         photo=item if kind == "photo" else None,
+         data={"from": previous, "to": target, kind: item.pk})
+    return item
 
 
 @transaction.atomic
 def photo_approve(*, photo: Photo, moderator, reason: str = "") -> Photo:
     """Let a photograph be seen (when its person is published)."""
-    return _set_photo_status(photo, MediaStatus.APPROVED, moderator=moderator, reason=reason)
+    return _set_media_status(photo, MediaStatus.APPROVED, moderator=moderator, reason=reason)
 
 
 @transaction.atomic
 def photo_reject(*, photo: Photo, moderator, reason: str = "") -> Photo:
     """Keep a photograph from the public."""
-    return _set_photo_status(photo, MediaStatus.REJECTED, moderator=moderator, reason=reason)
+    return _set_media_status(photo, MediaStatus.REJECTED, moderator=moderator, reason=reason)
+
+
+@transaction.atomic
+def document_approve(*, document: Document, moderator, reason: str = "") -> Document:
+    """Let a document be seen (when its person is published), as a photograph is."""
+    return _set_media_status(document, MediaStatus.APPROVED, moderator=moderator,
+                             reason=reason)
+
+
+@transaction.atomic
+def document_reject(*, document: Document, moderator, reason: str = "") -> Document:
+    """Keep a document from the public."""
+    return _set_media_status(document, MediaStatus.REJECTED, moderator=moderator,
+                             reason=reason)
 
 
 # --- submissions ------------------------------------------------------------------------

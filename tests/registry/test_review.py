@@ -384,3 +384,33 @@ def test_a_place_the_registry_did_not_know_is_added_unverified_and_linked(modera
     assert [p["surname"] for p in found] == ["Сейфуллин"]
     client.force_login(moderator)
     assert "1 new place to check" in client.get("/admin/").content.decode()
+
+
+# --- records that did not come from a family --------------------------------------------
+
+def test_a_pending_imported_person_can_be_declined_from_the_admin(mod_client):
+    from tests.factories import PendingPersonFactory
+
+    pending = PendingPersonFactory()
+    url = f"/admin/registry/person/{pending.pk}/"
+    assert f"{url}reject/" in mod_client.get(url + "change/").content.decode()
+    mod_client.post(url + "reject/", {"reason": "not a victim of repression: a namesake"})
+    pending.refresh_from_db()
+    assert pending.status == P.REJECTED
+    entry = ModerationLog.objects.get(action="person.rejected", person=pending)
+    assert entry.actor == mod_client.user and "namesake" in entry.reason
+
+
+def test_a_document_is_approved_like_a_photograph(mod_client):
+    from registry.models import Document, MediaStatus
+
+    person = PublishedPersonFactory()
+    document = Document.objects.create(person=person, title="Справка о реабилитации",
+                                       file="documents/x.pdf")
+    mod_client.post("/admin/registry/document/", {
+        "action": "approve_selected", "_selected_action": [document.pk]})
+    document.refresh_from_db()
+    assert document.status == MediaStatus.APPROVED
+    entry = ModerationLog.objects.get(action="document.approved")
+    assert (entry.actor, entry.person, entry.data["document"]) == (
+        mod_client.user, person, document.pk)
