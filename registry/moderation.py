@@ -824,9 +824,14 @@ def correction_diff(submission: Submission) -> list[Change]:
     person, data = submission.person, submission.proposal
     if person is None:
         return []
+    # A record sent as new and added to this one was not prefilled from it: what it
+    # leaves blank the family did not know, and is never proposed as a deletion.
+    only_additions = submission.pk is not None and submission.moderation_log.filter(
+        action="submission.attached").exists()
     changes = []
     for name, field in PERSON_FIELDS.items():
-        if name not in data:
+        unknown = not data.get(name) or (name == "fate" and data[name] == Person.Fate.UNKNOWN)
+        if name not in data or (only_additions and unknown):
             continue
         current = getattr(person, field)
         current_text = "" if current is None else str(current)

@@ -145,6 +145,21 @@ def test_a_submission_added_to_an_existing_record_applies_only_what_is_ticked(
         mail.outbox[-1].body)
 
 
+def test_what_a_family_left_blank_never_erases_the_record_it_is_added_to(moderator):
+    existing = PublishedPersonFactory(patronymic="Сейфуллинович", fate="executed",
+                                      death_place_name="Алма-Ата")
+    sent = {**PendingSubmissionFactory.build().data, "patronymic": "", "fate": "unknown",
+            "death_place": ""}
+    submission = moderation.submission_attach(
+        submission=PendingSubmissionFactory(data=sent), person=existing, moderator=moderator)
+    proposed = {change.field for change in moderation.correction_diff(submission)}
+    assert not {"patronymic", "fate", "death_place"} & proposed
+    moderation.submission_accept(submission=submission, moderator=moderator)
+    existing.refresh_from_db()
+    assert (existing.patronymic, existing.fate, existing.death_place_name) == (
+        "Сейфуллинович", "executed", "Алма-Ата")
+
+
 def test_adding_to_a_record_that_is_not_published_is_refused(moderator):
     hidden = PublishedPersonFactory(status=P.HIDDEN)
     submission = PendingSubmissionFactory()
