@@ -138,7 +138,7 @@ def measure_size(args, people: int, out: Path) -> dict:
     commands = {
         "search": [python, str(HERE / "search.py"), "--database-url", args.database_url,
                    "--database", name, "--people", str(people),
-                   "--profiles", str(args.profiles)],
+                   "--profiles", str(args.profiles), *(["--warm"] if args.warm else [])],
         "reading": [python, str(HERE / "reading_list.py"), "--database-url", url,
                     "--names", str(args.names), "--repeat", str(args.repeat), "--explain"],
         "import": [python, str(HERE / "import_records.py"), "--database-url",
@@ -461,6 +461,9 @@ def main():
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--profiles", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each reading list")
+    parser.add_argument("--warm", action="store_true",
+                        help="search: read the tables and indexes into the operating "
+                             "system's cache first (bench/search.py --warm)")
     parser.add_argument("--build-only", action="store_true",
                         help="only make (and time) the databases that are missing")
     parser.add_argument("--out", type=Path, help="where the logs and figures go "

@@ -7,8 +7,11 @@ else. A move the workflow forbids comes back as an error message saying why.
 
 from __future__ import annotations
 
+import time
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
@@ -32,14 +35,37 @@ from registry.forms import (
     proposed_data,
 )
 from registry.models import (
+    Citation,
+    Document,
     ModerationLog,
+    NamedRelative,
+    NameVariant,
     Person,
     Photo,
     Place,
+    Relationship,
+    RepressionEvent,
     Submission,
     SubmissionPhoto,
 )
 from registry.search import search_people
+
+OPEN_FOR_SECONDS = 15 * 60
+
+
+def moderators_reading(submission_pk: int, user) -> list[str]:
+    """The other moderators who opened this submission in the last quarter of an hour,
+    and note that ``user`` has it open now. Kept in the shared cache, which every worker
+    and machine sees; a hint so that two moderators do not work on the same submission,
+    not a lock (a decision from a stale page is refused anyway)."""
+    cache, key = caches["shared"], f"registry:submission-open:{submission_pk}"
+    now = time.time()
+    readers = {pk: (name, at) for pk, (name, at) in (cache.get(key) or {}).items()
+               if now - at < OPEN_FOR_SECONDS}
+    others = [name for pk, (name, _at) in readers.items() if pk != user.pk]
+    readers[user.pk] = (user.get_full_name() or user.get_username(), now)
+    cache.set(key, readers, OPEN_FOR_SECONDS)
+    return sorted(others)
 
 
 def queue_counts() -> dict:
@@ -327,6 +353,7 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             "relatives": relatives,
             "submission": submission,
             "seen": moderation.decision_version(submission),
+            "also_reading": moderators_reading(submission.pk, request.user),
             "can_decide": submission.is_open and self.has_change_permission(request,
                                                                              submission),
             "photos": list(submission.photos.all()),
@@ -401,6 +428,9 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
         if post is not None and all([person_form.is_valid(),
                                      *(f.is_valid() for f in formsets.values())]):
             data = proposed_data(person_form, formsets)
+            for row in data.get("relatives", []):
+                if not row.get("relative_id"):  # not linked: the family's own shape
+                    row.pop("relative_id", None)
             if _run(request, lambda: moderation.submission_edit(
                     submission=submission, moderator=request.user, data=data,
                     seen=request.POST.get("seen", ""), reason=request.POST.get("reason", "")),
@@ -560,11 +590,39 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
 # --- people and photos ------------------------------------------------------------------
 
+PARTS_SHOWN = 200
+
+
+def parts_history(person_pk: int) -> list[dict]:
+    """The latest revisions of a person's parts — names, events, photographs, documents,
+    sources, relatives — newest first: the person's history shows what changed around
+    the record, not only its own row."""
+    kinds = {"+": _("added"), "~": _("changed"), "-": _("removed")}
+    rows = []
+    for model in (NameVariant, RepressionEvent, Photo, Document, Citation, Relationship,
+                  NamedRelative):
+        revisions = (model.history.filter(person_id=person_pk).select_related("history_user")
+                     .order_by("-history_date")[:PARTS_SHOWN])
+        for revision in revisions:
+            rows.append({"at": revision.history_date, "part": model._meta.verbose_name,
+                         "what": str(revision.instance), "change": kinds.get(
+                             revision.history_type, revision.history_type),
+                         "by": revision.history_user, "why": revision.history_change_reason})
+    return sorted(rows, key=lambda row: row["at"], reverse=True)[:PARTS_SHOWN]
+
+
 class PersonModerationMixin:
-    """Publish, hide, merge and undo a merge from the person's admin pages."""
+    """Publish, hide, merge and undo a merge from the person's admin pages; the history
+    shows the parts' revisions too."""
 
     actions = ("publish_selected", "hide_selected")
     change_form_template = "admin/registry/person/change_form.html"
+    object_history_template = "admin/registry/person/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        parts = parts_history(int(object_id)) if str(object_id).isdigit() else []
+        return super().history_view(request, object_id,
+                                    {**(extra_context or {}), "parts_history": parts})
 
     def get_urls(self):
         view = self.admin_site.admin_view

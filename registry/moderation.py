@@ -609,15 +609,13 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
     if person.status == Person.Status.PENDING and publish:
         person = person_publish(person=person, moderator=moderator, reason=why,
                                 submission=locked)
+    # What the family is told was taken and what was not (their page, the email).
+    record = {"applied": chosen, "declined": declined, "photos_approved": photos["approved"],
+              "photos_declined": photos["declined"], "edited": bool(locked.reviewed_data),
+              "published": person.status == Person.Status.PUBLISHED}
     locked = _set_submission_status(locked, Submission.Status.ACCEPTED, actor=moderator,
                                     reason=why, action="submission.accepted", decided=True,
-                                    person=person)
-    record = {"applied": chosen, "declined": declined, "photos_approved": photos["approved"],
-              "photos_declined": photos["declined"], "published": person.status
-              == Person.Status.PUBLISHED, "edited": bool(locked.reviewed_data)}
-    locked.moderation_log.filter(action="submission.accepted").update(
-        data={**locked.moderation_log.filter(action="submission.accepted")
-              .values_list("data", flat=True).first(), **record})
+                                    log_data=record, person=person)
     _email_after_commit(locked, "accepted", declined=declined_labels(record),
                         published=record["published"])
     return person

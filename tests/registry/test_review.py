@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.test import Client
 
 from registry import moderation
 from registry.models import ModerationLog, NamedRelative, Person, Relationship, Submission
@@ -251,6 +252,8 @@ def test_edit_before_deciding_in_the_admin(mod_client):
     submission.refresh_from_db()
     assert submission.reviewed_data["occupation"] == "поэт, писатель"
     assert submission.data["occupation"] == "поэт"
+    edit = ModerationLog.objects.get(action="submission.edited")
+    assert edit.data["fields"] == ["occupation"]  # only what the moderator changed
     change = mod_client.get(f"/admin/registry/submission/{submission.pk}/change/")
     assert "Show the family&#x27;s original" in change.content.decode()
 
@@ -429,3 +432,34 @@ def test_a_document_is_approved_like_a_photograph(mod_client):
     entry = ModerationLog.objects.get(action="document.approved")
     assert (entry.actor, entry.person, entry.data["document"]) == (
         mod_client.user, person, document.pk)
+
+
+def test_a_moderator_sees_who_else_has_the_submission_open(mod_client, django_user_model):
+    other = django_user_model.objects.create_user("aigerim", "a@example.org", "pw-12345",
+                                                  is_staff=True, first_name="Айгерим")
+    other.groups.add(Group.objects.get(name="Moderators"))
+    submission = PendingSubmissionFactory()
+    url = f"/admin/registry/submission/{submission.pk}/change/"
+    assert "also-reading" not in mod_client.get(url).content.decode()  # alone
+    second = Client()
+    second.force_login(other)
+    page = second.get(url).content.decode()
+    assert "also-reading" in page and "mod opened this submission" in page
+    assert "Айгерим opened this submission" in mod_client.get(url).content.decode()
+
+
+def test_a_persons_history_shows_what_changed_in_its_parts(mod_client, moderator):
+    submission = PendingSubmissionFactory()
+    person = moderation.submission_accept(submission=submission, moderator=moderator,
+                                          reason="checked against the Book of Memory")
+    arrest = person.events.get(kind="arrest")
+    arrest.article = "58-10"
+    arrest._change_reason = "the archive's reply names 58-10"
+    arrest.save()
+
+    page = mod_client.get(f"/admin/registry/person/{person.pk}/history/").content.decode()
+    parts = page[page.index('id="parts-history"'):]
+    assert "the archive&#x27;s reply names 58-10" in parts
+    assert "Гульбахрам Сейфуллина" in parts  # the named relative added on acceptance
+    assert "checked against the Book of Memory" in parts
+    assert "added" in parts and "changed" in parts
