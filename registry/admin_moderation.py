@@ -122,8 +122,7 @@ class ReviewRelativeForm(RelativeForm):
             if not data.get("relation"):
                 self.add_error("relation", _("Say who they were to the person, to link "
                                              "the two records."))
-            if not Person.objects.filter(pk=data["relative_id"]).exclude(
-                    status__in=[Person.Status.MERGED, Person.Status.REJECTED]).exists():
+            if not moderation.linkable_people().filter(pk=data["relative_id"]).exists():
                 self.add_error("relative_id", _("There is no such record to link to."))
         return data
 
@@ -345,8 +344,7 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             if submission.kind == Submission.Kind.NEW else [],
             "changes": moderation.correction_diff(submission)
             if submission.kind == Submission.Kind.CORRECTION else [],
-            "attached": submission.kind == Submission.Kind.CORRECTION
-            and submission.moderation_log.filter(action="submission.attached").exists(),
+            "attached": moderation.was_attached(submission),
             "looked_for": looked_for,
             "found": list(search_people(Person.objects.published(), looked_for)[:10])
             if looked_for else [],

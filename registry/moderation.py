@@ -441,12 +441,18 @@ def submission_attach(*, submission: Submission, person: Person, moderator,
     return locked
 
 
+def was_attached(submission: Submission) -> bool:
+    """Sent as a new record and added by a moderator to an existing one
+    (``submission_attach``), not undone since."""
+    return (submission.pk is not None and submission.kind == Submission.Kind.CORRECTION
+            and submission.moderation_log.filter(action="submission.attached").exists())
+
+
 @transaction.atomic
 def submission_detach(*, submission: Submission, moderator, seen: str = "") -> Submission:
     """Undo ``submission_attach``: the submission proposes a new record again."""
     locked = _locked_unchanged(submission, seen)
-    attached = locked.moderation_log.filter(action="submission.attached").exists()
-    if not locked.is_open or not attached or locked.kind != Submission.Kind.CORRECTION:
+    if not locked.is_open or not was_attached(locked):
         raise InvalidTransition(_("Only an open submission that a moderator added to a "
                                   "record can be made a new record again."))
     previous = locked.person
@@ -777,11 +783,15 @@ def _add_relatives(person: Person, rows: list[dict], *, moderator, reason: str) 
                   moderator=moderator, reason=reason)
 
 
+def linkable_people():
+    """The records a relative may be linked to: any but merged-away and rejected ones."""
+    return Person.objects.exclude(status__in=[Person.Status.MERGED, Person.Status.REJECTED])
+
+
 def _registry_relative(person: Person, relative_id) -> Person | None:
     if not str(relative_id or "").isdigit() or int(relative_id) == person.pk:
         return None
-    return Person.objects.filter(pk=int(relative_id)).exclude(
-        status__in=[Person.Status.MERGED, Person.Status.REJECTED]).first()
+    return linkable_people().filter(pk=int(relative_id)).first()
 
 
 def _add_photos(person: Person, submission: Submission, photo_ids, *, moderator,
@@ -824,8 +834,7 @@ def correction_diff(submission: Submission) -> list[Change]:
         return []
     # A record sent as new and added to this one was not prefilled from it: what it
     # leaves blank the family did not know, and is never proposed as a deletion.
-    only_additions = submission.pk is not None and submission.moderation_log.filter(
-        action="submission.attached").exists()
+    only_additions = was_attached(submission)
     changes = []
     for name, field in PERSON_FIELDS.items():
         unknown = not data.get(name) or (name == "fate" and data[name] == Person.Fate.UNKNOWN)
