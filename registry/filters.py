@@ -22,8 +22,28 @@ from registry.search import might_answer, search_people
 
 FACET_SECONDS = 600
 FACET_SIZE = 12
-YEAR_WIDGET = forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
+# Years a filter accepts: what the registry's people lived through, their rehabilitations
+# and their readings. Beyond them a date lookup overflows (year 0, year 100000).
+FIRST_YEAR, LAST_YEAR = 1800, 2100
+YEAR_WIDGET = forms.NumberInput(attrs={"min": FIRST_YEAR, "max": LAST_YEAR,
+                                       "inputmode": "numeric"})
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number (django-filter's NumberFilter takes any decimal: ``1e5``, ``1.5``)."""
+
+    field_class = forms.IntegerField
+
+
+class YearFilter(WholeNumberFilter):
+    """A year between FIRST_YEAR and LAST_YEAR; any other is refused with a message."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", FIRST_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
+        kwargs.setdefault("widget", YEAR_WIDGET)
+        super().__init__(*args, **kwargs)
 
 
 def known_values(field: str) -> list[tuple[str, str]]:
@@ -78,10 +98,10 @@ def _year_bounds(prefix: str, minimum: int | None, maximum: int | None) -> Q:
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_name",
                                   max_length=200)
-    birth_year_min = django_filters.NumberFilter(label=_("Born from (year)"),
-                                                 method="filter_birth_years", widget=YEAR_WIDGET)
-    birth_year_max = django_filters.NumberFilter(label=_("Born until (year)"),
-                                                 method="filter_birth_years", widget=YEAR_WIDGET)
+    birth_year_min = YearFilter(label=_("Born from (year)"),
+                                method="filter_birth_years")
+    birth_year_max = YearFilter(label=_("Born until (year)"),
+                                method="filter_birth_years")
     birthplace = django_filters.ModelChoiceFilter(
         label=_("Place of birth"), queryset=Place.objects.all(), method="filter_birthplace")
     nationality = django_filters.ChoiceFilter(label=_("Nationality"),
@@ -96,12 +116,10 @@ class PersonFilter(django_filters.FilterSet):
     camp = django_filters.ModelChoiceFilter(
         label=_("Camp"), queryset=Camp.objects.all(), to_field_name="slug",
         method="filter_camp")
-    arrest_year_min = django_filters.NumberFilter(label=_("Arrested from (year)"),
-                                                  method="filter_arrest_years",
-                                                  widget=YEAR_WIDGET)
-    arrest_year_max = django_filters.NumberFilter(label=_("Arrested until (year)"),
-                                                  method="filter_arrest_years",
-                                                  widget=YEAR_WIDGET)
+    arrest_year_min = YearFilter(label=_("Arrested from (year)"),
+                                 method="filter_arrest_years")
+    arrest_year_max = YearFilter(label=_("Arrested until (year)"),
+                                 method="filter_arrest_years")
     fate = django_filters.ChoiceFilter(label=_("Fate"), choices=Person.Fate.choices)
     rehabilitated = django_filters.BooleanFilter(label=_("Rehabilitated"),
                                                  method="filter_rehabilitated")
@@ -111,34 +129,41 @@ class PersonFilter(django_filters.FilterSet):
     # with exactly these names, so the count it shows is the count the search finds.
     place = django_filters.CharFilter(label=_("Place (any of its names)"), method="filter_place",
                                       max_length=200)
-    execution_year_min = django_filters.NumberFilter(label=_("Executed from (year)"),
-                                                     method="filter_execution_years",
-                                                     widget=YEAR_WIDGET)
-    execution_year_max = django_filters.NumberFilter(label=_("Executed until (year)"),
-                                                     method="filter_execution_years",
-                                                     widget=YEAR_WIDGET)
+    execution_year_min = YearFilter(label=_("Executed from (year)"),
+                                    method="filter_execution_years")
+    execution_year_max = YearFilter(label=_("Executed until (year)"),
+                                    method="filter_execution_years")
     executed_from = django_filters.DateFilter(label=_("Executed on or after (date)"),
                                               method="filter_executed_between",
                                               widget=DATE_WIDGET)
     executed_to = django_filters.DateFilter(label=_("Executed on or before (date)"),
                                             method="filter_executed_between",
                                             widget=DATE_WIDGET)
-    execution_month = django_filters.NumberFilter(
+    execution_month = WholeNumberFilter(
         label=_("Executed in month (1–12)"), method="filter_execution_day",
         min_value=1, max_value=12, widget=forms.NumberInput(attrs={"min": 1, "max": 12}))
-    execution_day = django_filters.NumberFilter(
+    execution_day = WholeNumberFilter(
         label=_("Executed on day of month"), method="filter_execution_day",
         min_value=1, max_value=31, widget=forms.NumberInput(attrs={"min": 1, "max": 31}))
-    rehabilitation_year_min = django_filters.NumberFilter(
-        label=_("Rehabilitated from (year)"), method="filter_rehabilitation_years",
-        widget=YEAR_WIDGET)
-    rehabilitation_year_max = django_filters.NumberFilter(
-        label=_("Rehabilitated until (year)"), method="filter_rehabilitation_years",
-        widget=YEAR_WIDGET)
+    rehabilitation_year_min = YearFilter(
+        label=_("Rehabilitated from (year)"), method="filter_rehabilitation_years")
+    rehabilitation_year_max = YearFilter(
+        label=_("Rehabilitated until (year)"), method="filter_rehabilitation_years")
 
     class Meta:
         model = Person
         fields = []
+
+    _form_classes: dict[type, type] = {}
+
+    def get_form_class(self):
+        """Built once per filter set class: its fields depend on the class alone (choices
+        are read when the form is validated), and building 25 fields anew cost every
+        search a millisecond."""
+        cls = type(self)
+        if cls not in self._form_classes:
+            self._form_classes[cls] = super().get_form_class()
+        return self._form_classes[cls]
 
     def filter_queryset(self, queryset):
         """All filters, then the name search last: it ranks and groups what is left."""

@@ -167,9 +167,9 @@ def ranked_people(query: str | ParsedQuery,
     parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
     if not parsed.words:
         return None
-    readings = [_reading(word) for word in parsed.words]
-    if len(readings) > 1:
-        readings.sort(key=lambda tiers: _keys_matched(tiers("")))
+    # With several words, the reading of each also counts its keys, to choose the lead.
+    counted = [_reading(word, count=len(parsed.words) > 1) for word in parsed.words]
+    readings = [tiers for tiers, _ in sorted(counted, key=lambda reading: reading[1])]
     lead, *others = [tiers("") for tiers in readings[:1]] + [
         tiers("", probe=True) for tiers in readings[1:]]
     branches, lead_params = _branches(lead, within=within)
@@ -209,11 +209,27 @@ NOTHING = "SELECT NULL AS person_id, NULL AS sort_name, 0 AS search_rank WHERE 1
 KEYS_COUNTED = 5000
 
 
-def _keys_matched(tiers: list[tuple[Q, int]]) -> int:
-    """How many published keys a word's reading matches (at most ``KEYS_COUNTED`` a kind
-    of match; counted a kind at a time, as in ``_reading``)."""
-    return sum(NameKey.objects.filter(condition, published=True)[:KEYS_COUNTED].count()
-               for condition, _ in tiers)
+def _keys_matched(tiers: list[tuple[Q, int]], *, count: bool) -> list[int]:
+    """Per kind of match of a reading: how many published keys it matches (at most
+    ``KEYS_COUNTED``) when ``count``, else 1 or 0 for whether any does. One statement for
+    all kinds: each would otherwise be a round trip of its own."""
+    selects, params = [], []
+    for condition, _ in tiers:
+        keys = NameKey.objects.filter(condition, published=True).order_by()
+        try:
+            if count:
+                sql, keys_params = keys.values("pk")[:KEYS_COUNTED].query.sql_with_params()
+                selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+            else:
+                sql, keys_params = keys.values("pk").query.sql_with_params()
+                selects.append(f"CASE WHEN EXISTS ({sql}) THEN 1 ELSE 0 END")
+        except EmptyResultSet:  # e.g. no spelling of the other sex's form
+            selects.append("0")
+            keys_params = ()
+        params += keys_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)}", params)
+        return list(cursor.fetchone())
 
 
 def _branches(tiers: list[tuple[Q, int]], *, within: QuerySet[Person] | None = None,
@@ -237,8 +253,9 @@ def _branches(tiers: list[tuple[Q, int]], *, within: QuerySet[Person] | None = N
     return branches, params
 
 
-def _reading(word: TokenKeys):
-    """The first reading of ``word`` (see ``_fallbacks``) that some name key has.
+def _reading(word: TokenKeys, *, count: bool = False):
+    """The first reading of ``word`` (see ``_fallbacks``) that some name key has, and how
+    many keys it matches (see ``_keys_matched``; 0 or more unless ``count``).
 
     The weaker kinds are fallbacks: a word that some name spells exactly (or in the other
     sex's form) is not also read as the start of longer names or as a sound, which would
@@ -250,10 +267,10 @@ def _reading(word: TokenKeys):
         # conditions on the key by walking the whole key index (250 ms at a million).
         # Published keys only: a name spelled only by a pending record must not change
         # how a visitor's word is read (nor hint that the record exists).
-        if any(NameKey.objects.filter(condition, published=True).exists()
-               for condition, _ in tiers("")):
-            return tiers
-    return tiers
+        matched = sum(_keys_matched(tiers(""), count=count))
+        if matched:
+            return tiers, matched
+    return tiers, 0
 
 
 def might_answer(query: str | ParsedQuery, person_ids) -> bool:
@@ -326,7 +343,7 @@ def _spans_holding(year: int) -> QuerySet[YearKey]:
 def _word_condition(word: TokenKeys, relation: str) -> tuple[Q, Case]:
     """The keys that match one word (a condition on ``name_keys``), and a score of the
     best kind of match read through the filtered ``relation``."""
-    tiers = _reading(word)
+    tiers, _ = _reading(word)
     score = Case(*(When(condition, then=Value(points))
                    for condition, points in tiers(f"{relation}__")),
                  default=Value(0), output_field=IntegerField())

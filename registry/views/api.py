@@ -9,10 +9,11 @@ import csv
 from django.conf import settings
 from django.core.paginator import EmptyPage
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registry import export
@@ -36,6 +37,11 @@ def _public_json(data: dict, status: int = 200) -> JsonResponse:
     return response
 
 
+def _error(field: str, message: str, code: str) -> dict:
+    """An answer in the shape of a form's errors (``errors.get_json_data()``)."""
+    return {"errors": {field: [{"message": message, "code": code}]}}
+
+
 def filtered_people(request, *, summaries: bool = False) -> PersonFilter:
     people = Person.objects.published().select_related("birth_place")
     if summaries:  # no biography in a summary, and a family may write pages of one
@@ -51,16 +57,20 @@ def people_list(request):
     filterset = filtered_people(request, summaries=True)
     if not filterset.is_valid():
         return _public_json({"errors": filterset.errors.get_json_data()}, status=400)
-    size = _page_size(request.GET.get("page_size"))
-    paginator = people_paginator(filterset, size)
+    number = request.GET.get("page") or "1"
+    if not (number.isascii() and number.isdigit()) or int(number) < 1:
+        return _public_json(_error("page", _("A page is a whole number from 1."), "invalid"),
+                            status=400)
+    paginator = people_paginator(filterset, _page_size(request.GET.get("page_size")))
     try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, ValueError):
-        if request.GET.get("page") in (None, "", "1"):
-            page = None
-        else:
-            raise Http404("No such page.") from None
+        page = paginator.page(number)
+    except EmptyPage:
+        if number != "1":
+            return _public_json(_error("page", _("There is no such page."), "no_such_page"),
+                                status=404)
+        page = None  # nobody at all
     results = list(page.object_list) if page else []
+    links = PersonLinks(request)
     return _public_json({
         "count": paginator.count,
         # A broad selection's count is an estimate from a sample, rounded (docs/api.md).
@@ -69,7 +79,7 @@ def people_list(request):
         else None,
         "previous": _page_url(request, page.previous_page_number())
         if page and page.has_previous() else None,
-        "results": [person_summary(person, request) for person in results],
+        "results": [person_summary(person, links) for person in results],
     })
 
 
@@ -98,7 +108,7 @@ def people_in_full():
 def person_public_data(person: Person, request, relatives: list[tuple[str, Person]]) -> dict:
     """Everything the API shows of one published person from ``people_in_full()`` and
     ``relatives_of`` (also what a backup's checksum covers: see registry/backups.py)."""
-    data = person_summary(person, request)
+    data = person_summary(person, PersonLinks(request))
     data.update(
         biography=person.biography,
         residence=person.residence,
@@ -157,11 +167,34 @@ class _Echo:
         return value
 
 
-def person_summary(person: Person, request) -> dict:
+class PersonLinks:
+    """Absolute addresses of people's profiles and API pages, each pattern reversed once
+    per request: two reversals and absolute URIs per person were a twentieth of a page
+    of results."""
+
+    MARK = "2147483647"  # a number no address holds otherwise
+
+    def __init__(self, request):
+        self._profile = self._halves(request, "registry:person")
+        self._api = self._halves(request, "registry:api-person")
+
+    def _halves(self, request, name: str) -> tuple[str, str]:
+        address = request.build_absolute_uri(reverse(name, args=[int(self.MARK)]))
+        head, _, tail = address.rpartition(self.MARK)  # the host comes first
+        return head, tail
+
+    def profile(self, pk: int) -> str:
+        return f"{self._profile[0]}{pk}{self._profile[1]}"
+
+    def api(self, pk: int) -> str:
+        return f"{self._api[0]}{pk}{self._api[1]}"
+
+
+def person_summary(person: Person, links: PersonLinks) -> dict:
     return {
         "id": person.pk,
-        "url": request.build_absolute_uri(person.get_absolute_url()),
-        "api_url": request.build_absolute_uri(reverse("registry:api-person", args=[person.pk])),
+        "url": links.profile(person.pk),
+        "api_url": links.api(person.pk),
         "surname": person.surname,
         "given_name": person.given_name,
         "patronymic": person.patronymic,

@@ -213,7 +213,7 @@ def test_a_bad_filter_value_is_explained_and_keeps_what_was_typed(client,
     response = client.get("/search/", {"q": "Dulatov", "birth_year_min": "eighteen"})
     text = response.content.decode()
 
-    assert "Enter a number." in text
+    assert "Enter a whole number." in text
     assert 'value="eighteen"' in text and 'value="Dulatov"' in text
     assert client.get("/api/v1/people/", {"birth_year_min": "x"}).status_code == 400
 
