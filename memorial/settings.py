@@ -202,16 +202,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Moderators' login (docs/security.md) ---------------------------------------------
-# django-axes counts failed logins per user name and address together, so nobody can lock
-# a moderator out from elsewhere; after AXES_FAILURE_LIMIT failures that pair waits
-# AXES_COOLOFF_MINUTES. Its backend must come first.
+# django-axes counts failed logins per address (one password tried against many names)
+# and per user name (one name tried from many addresses); after AXES_FAILURE_LIMIT
+# failures either waits AXES_COOLOFF_MINUTES. Its backend must come first.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registry.admin_site.locked_out"
 # The same client address as the submission rate limits (REGISTRY_CLIENT_IP_HEADER).
@@ -221,6 +221,9 @@ AXES_CLIENT_IP_CALLABLE = "registry.views.submit.client_address"
 # member without one.
 OTP_TOTP_ISSUER = "Memorial registry"
 REGISTRY_REQUIRE_TWO_FACTOR = env_bool("REGISTRY_REQUIRE_TWO_FACTOR")
+# After logging in, the moderators' workbench (not Django's /accounts/profile/, which the
+# registry does not have).
+LOGIN_REDIRECT_URL = "admin:index"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]

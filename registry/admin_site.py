@@ -109,7 +109,7 @@ class RegistryAdminSite(admin.AdminSite):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes' answer once a user name has failed too often from one address."""
+    """django-axes' answer once an address or a user name has failed too often."""
     minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     return render(request, "admin/locked_out.html", {
         "failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}, status=429)

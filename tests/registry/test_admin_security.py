@@ -61,25 +61,49 @@ def test_the_superuser_of_the_fixtures_logs_in_through_the_form(moderator):
 
 # --- lockout (django-axes) ---------------------------------------------------------------
 
-def test_repeated_wrong_passwords_lock_that_name_from_that_address(group_moderator,
-                                                                   settings):
+def test_repeated_wrong_passwords_lock_that_name_and_that_address(group_moderator,
+                                                                  settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in("mod", "wrong")[1].status_code == 200  # the form, with its error
     _, locked = log_in("mod", "wrong")
     assert locked.status_code == 429
-    # Even the right password is refused now, from this address, with a page that says so.
+    # Even the right password is refused now, with a page that says so.
     _, refused = log_in("mod")
     text = refused.content.decode()
     assert refused.status_code == 429 and "Login locked" in text
     assert "Try again in 30 minutes" in text
-    # Nobody elsewhere can lock a moderator out; other names here are not locked either.
-    assert log_in("mod", address="198.51.100.7")[1].status_code == 302
+    # The name is locked from elsewhere too, and this address for other names.
+    assert log_in("mod", address="198.51.100.7")[1].status_code == 429
     other = type(group_moderator).objects.create_user("other", password=PASSWORD,
                                                       is_staff=True)
-    assert log_in(other.username)[1].status_code == 302
+    assert log_in(other.username)[1].status_code == 429
+    assert log_in(other.username, address="198.51.100.7")[1].status_code == 302
     # The attempts are kept for the administrators (the admin's "Access attempts").
     attempt = AccessAttempt.objects.get(username="mod")
     assert attempt.ip_address == "192.0.2.10" and attempt.failures_since_start >= 5
+
+
+def test_one_password_tried_against_many_names_locks_the_address(group_moderator,
+                                                                  settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        log_in(f"guess{number}", "password1")
+    assert log_in("mod")[1].status_code == 429
+    assert log_in("mod", address="198.51.100.7")[1].status_code == 302
+
+
+def test_one_name_tried_from_many_addresses_is_locked(group_moderator, settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        log_in("mod", f"guess{number}", address=f"203.0.113.{number + 1}")
+    assert log_in("mod", address="198.51.100.7")[1].status_code == 429
+
+
+def test_after_logging_in_elsewhere_than_the_admin_a_moderator_lands_in_the_admin(
+        group_moderator):
+    client = Client()
+    response = client.post("/admin/login/", {"username": "mod", "password": PASSWORD,
+                                             "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200
 
 
 def test_the_lock_opens_after_the_cool_off(group_moderator, settings):
@@ -109,8 +133,10 @@ def test_the_lock_counts_the_address_the_proxy_saw(group_moderator, settings):
     locked = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert log_in("mod", client=locked)[1].status_code == 429
     # Another visitor behind the same proxy is not locked out with them.
+    other = type(group_moderator).objects.create_user("other", password=PASSWORD,
+                                                      is_staff=True)
     elsewhere = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.99")
-    assert log_in("mod", client=elsewhere)[1].status_code == 302
+    assert log_in(other.username, client=elsewhere)[1].status_code == 302
 
 
 # --- two-factor (django-otp) -------------------------------------------------------------
