@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from registry.filters import FACET_SIZE
 from registry.freshness import SHARED_CACHE, published_generation
 from registry.models import Camp, Person, RepressionEvent
+from registry.replicas import reading_connection
 
 SAMPLE_ROWS = 10_000  # people in the sample
 MIN_SAMPLED = 200  # fewer matches in the sample: count exactly
@@ -90,7 +91,7 @@ def _sampled(sql: str, params) -> Tally | None:
 
 def _people_in_table() -> int:
     """The planner's count of person rows (kept by ANALYZE and autovacuum): no scan."""
-    with connection.cursor() as cursor:
+    with reading_connection(Person).cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                        [Person._meta.db_table])
         return max(cursor.fetchone()[0], 0)
@@ -112,7 +113,8 @@ def _tally_rows(sampled_sql: str, params: list) -> dict[tuple[str, str], int]:
            f"UNION ALL SELECT 'camp', event.camp_id::text, COUNT(DISTINCT event.person_id) "
            f"FROM sampled JOIN {events} event ON event.person_id = sampled.pk "
            f"WHERE event.camp_id IS NOT NULL GROUP BY event.camp_id")
-    with transaction.atomic(), connection.cursor() as cursor:
+    reading = reading_connection(Person)
+    with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(sql, params)

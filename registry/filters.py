@@ -10,7 +10,6 @@ import hashlib
 import django_filters
 from django import forms
 from django.core.cache import caches
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.freshness import SHARED_CACHE, published_generation
 from registry.models import Camp, Person, Photo, Place, PlaceName, RepressionEvent
 from registry.names import place_key
+from registry.replicas import reading_connection
 from registry.search import might_answer, search_people
 
 FACET_SECONDS = 600
@@ -76,7 +76,7 @@ def distinct_published_values(field: str) -> list[str]:
            f"WHERE status = %s AND {column} > found.value) "
            f"FROM found WHERE found.value IS NOT NULL) "
            f"SELECT value FROM found WHERE value IS NOT NULL")
-    with connection.cursor() as cursor:
+    with reading_connection(Person).cursor() as cursor:
         cursor.execute(sql, [status, status])
         return [value for (value,) in cursor.fetchall()]
 

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.signals import request_finished
+from django.db import connections, router
 
 REPLICA_PAGES = frozenset({
     "home", "search", "person", "person-print", "camps", "camp", "api-people", "api-person",
@@ -27,6 +28,13 @@ REPLICA_PAGES = frozenset({
 PRIMARY_APPS = frozenset({"django_cache"})
 
 _on_replica = ContextVar("registry_reads_on_replica", default=False)
+
+
+def reading_connection(model):
+    """The connection the ORM would read ``model`` through, for hand-written SQL: a
+    visitor's ranking on the replica like the rest of the page (``django.db.connection``
+    is always the primary)."""
+    return connections[router.db_for_read(model)]
 
 
 class ReplicaRouter:

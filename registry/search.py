@@ -50,6 +50,7 @@ from django.db.models.lookups import Exact
 
 from registry.models import NameKey, NameSound, NameSpelling, Person, YearKey
 from registry.names import TokenKeys, search_keys
+from registry.replicas import reading_connection
 
 MAX_WORDS = 5
 MAX_QUERY_LENGTH = 200
@@ -146,7 +147,7 @@ class Ranking:
 
     @staticmethod
     def _rows(sql: str, params: list) -> list[dict]:
-        with connection.cursor() as cursor:
+        with reading_connection(NameKey).cursor() as cursor:
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -227,7 +228,7 @@ def _keys_matched(tiers: list[tuple[Q, int]], *, count: bool) -> list[int]:
             selects.append("0")
             keys_params = ()
         params += keys_params
-    with connection.cursor() as cursor:
+    with reading_connection(NameKey).cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(selects)}", params)
         return list(cursor.fetchone())
 
