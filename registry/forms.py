@@ -13,43 +13,58 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Person, Relationship, RepressionEvent
 from registry.models.fields import PartialDateFormField
+from registry.text import visible_text
+
+# Room for pages of a family's story, not for a book pasted whole (200,000 characters were
+# accepted once); notes on one event, and a family's answer to a moderator, are shorter.
+STORY_MAX_LENGTH = 20_000
+NOTES_MAX_LENGTH = 2_000
 
 DATE_HELP = _("A year, month and year or a full date; “about 1900”, “before 1938” and "
               "“1936–1938” are fine too.")
 
 
+class LineField(forms.CharField):
+    """One line of a record (a name, a place, a caption), without the invisible characters
+    that could show it reversed or split (``registry.text``)."""
+
+    def to_python(self, value):
+        return visible_text(super().to_python(value))
+
+
 class PersonForm(forms.Form):
-    surname = forms.CharField(label=_("Surname"), max_length=150,
+    surname = LineField(label=_("Surname"), max_length=150,
                               help_text=_("As the family knows it, in any script."))
-    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
-    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
-    maiden_name = forms.CharField(label=_("Maiden name"), max_length=150, required=False,
+    given_name = LineField(label=_("Given name"), max_length=150, required=False)
+    patronymic = LineField(label=_("Patronymic"), max_length=150, required=False)
+    maiden_name = LineField(label=_("Maiden name"), max_length=150, required=False,
                                   help_text=_("Surname before marriage, if different."))
     sex = forms.ChoiceField(label=_("Sex"), required=False,
                             choices=[("", _("not known"))] + list(Person.Sex.choices))
     birth_date = PartialDateFormField(label=_("Date of birth"), required=False,
                                       help_text=DATE_HELP)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=300, required=False)
-    nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
-    occupation = forms.CharField(label=_("Occupation"), max_length=300, required=False)
-    residence = forms.CharField(label=_("Last address before the arrest"), max_length=300,
+    birth_place = LineField(label=_("Place of birth"), max_length=300, required=False)
+    nationality = LineField(label=_("Nationality"), max_length=100, required=False)
+    occupation = LineField(label=_("Occupation"), max_length=300, required=False)
+    residence = LineField(label=_("Last address before the arrest"), max_length=300,
                                 required=False)
     fate = forms.ChoiceField(label=_("Fate"), choices=Person.Fate.choices, required=False,
                              initial=Person.Fate.UNKNOWN)
     death_date = PartialDateFormField(label=_("Date of death"), required=False,
                                       help_text=DATE_HELP)
-    death_place = forms.CharField(label=_("Place of death"), max_length=300, required=False)
+    death_place = LineField(label=_("Place of death"), max_length=300, required=False)
     biography = forms.CharField(
-        label=_("The story"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("The story"), required=False, max_length=STORY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What the family remembers and knows. A blank line starts a new "
                     "paragraph."))
 
 
 class VariantForm(forms.Form):
-    surname = forms.CharField(label=_("Surname"), max_length=150, required=False)
-    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
-    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
-    note = forms.CharField(label=_("Where this spelling comes from"), max_length=300,
+    surname = LineField(label=_("Surname"), max_length=150, required=False)
+    given_name = LineField(label=_("Given name"), max_length=150, required=False)
+    patronymic = LineField(label=_("Patronymic"), max_length=150, required=False)
+    note = LineField(label=_("Where this spelling comes from"), max_length=300,
                            required=False)
 
 
@@ -60,16 +75,16 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), required=False,
                              choices=[("", "—")] + list(RepressionEvent.Kind.choices))
     date = PartialDateFormField(label=_("Date"), required=False, help_text=DATE_HELP)
-    place = forms.CharField(label=_("Place"), max_length=300, required=False)
-    authority = forms.CharField(
+    place = LineField(label=_("Place"), max_length=300, required=False)
+    authority = LineField(
         label=_("Authority"), max_length=200, required=False,
         help_text=_("Who decided: an NKVD troika, the Special Council (OSO), a court…"))
-    article = forms.CharField(label=_("Article"), max_length=100, required=False,
+    article = LineField(label=_("Article"), max_length=100, required=False,
                               help_text=_("E.g. 58-10."))
-    sentence = forms.CharField(label=_("Sentence"), max_length=300, required=False,
+    sentence = LineField(label=_("Sentence"), max_length=300, required=False,
                                help_text=_("As written, e.g. “10 years ITL”."))
-    camp = forms.CharField(label=_("Camp"), max_length=300, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False,
+    camp = LineField(label=_("Camp"), max_length=300, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=NOTES_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
@@ -82,17 +97,17 @@ class EventForm(forms.Form):
 
 
 class RelativeForm(forms.Form):
-    name = forms.CharField(label=_("Relative's full name"), max_length=300, required=False)
+    name = LineField(label=_("Relative's full name"), max_length=300, required=False)
     relation = forms.ChoiceField(label=_("Who they were to the person"), required=False,
                                  choices=[("", "—")] + list(Relationship.Kind.choices))
-    note = forms.CharField(label=_("What happened to them"), max_length=300, required=False)
+    note = LineField(label=_("What happened to them"), max_length=300, required=False)
 
 
 class SourceForm(forms.Form):
-    title = forms.CharField(
+    title = LineField(
         label=_("Document"), max_length=400, required=False,
         help_text=_("E.g. certificate of rehabilitation, reply of the KNB archive."))
-    detail = forms.CharField(label=_("Number, date or archive reference"), max_length=300,
+    detail = LineField(label=_("Number, date or archive reference"), max_length=300,
                              required=False)
 
 
@@ -101,18 +116,18 @@ class PhotoForm(forms.Form):
                             help_text=_("JPEG, PNG or WebP, up to 15 MB."),
                             widget=forms.ClearableFileInput(
                                 attrs={"accept": "image/jpeg,image/png,image/webp"}))
-    caption = forms.CharField(label=_("Caption"), max_length=500, required=False)
+    caption = LineField(label=_("Caption"), max_length=500, required=False)
     year = forms.IntegerField(label=_("Year taken"), required=False, min_value=1800,
                               max_value=2100)
 
 
 class SubmitterForm(forms.Form):
-    submitter_name = forms.CharField(label=_("Your name"), max_length=200)
+    submitter_name = LineField(label=_("Your name"), max_length=200)
     submitter_email = forms.EmailField(
         label=_("Your email"),
         help_text=_("We send the link to follow your submission here. It is never "
                     "published."))
-    submitter_relationship = forms.CharField(
+    submitter_relationship = LineField(
         label=_("Your relationship to the person"), max_length=200, required=False,
         help_text=_("E.g. granddaughter, great-nephew, local historian."))
     consent = forms.BooleanField(

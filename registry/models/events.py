@@ -8,6 +8,7 @@ from registry.models.fields import (
     PartialDateField,
     PartialDateLowerField,
     PartialDateUpperField,
+    VisibleCharField,
 )
 from registry.models.history import HistoricalRecords
 from registry.models.indexes import indexed_where_set
@@ -36,25 +37,25 @@ class RepressionEvent(models.Model):
     place = models.ForeignKey(Place, db_index=False, verbose_name=_("place"), null=True,
                               blank=True,
                               on_delete=models.SET_NULL, related_name="events")
-    place_name = models.CharField(_("place as written"), max_length=300, blank=True)
+    place_name = VisibleCharField(_("place as written"), max_length=300, blank=True)
     camp = models.ForeignKey(Camp, db_index=False, verbose_name=_("camp"), null=True,
                              blank=True,
                              on_delete=models.SET_NULL, related_name="events")
-    camp_name = models.CharField(
+    camp_name = VisibleCharField(
         _("camp as written"), max_length=300, blank=True,
         help_text=_("The camp as the source names it, kept even when it is not yet in the "
                     "camps directory."),
     )
-    authority = models.CharField(
+    authority = VisibleCharField(
         _("authority"), max_length=200, blank=True,
         help_text=_("Who decided: NKVD troika, Special Council (OSO), Military Collegium of "
                     "the Supreme Court, a court; for a rehabilitation, who rehabilitated."),
     )
-    article = models.CharField(
+    article = VisibleCharField(
         _("article"), max_length=100, blank=True,
         help_text=_("Article of the criminal code, e.g. 58-10, 58-11."),
     )
-    sentence = models.CharField(_("sentence"), max_length=300, blank=True,
+    sentence = VisibleCharField(_("sentence"), max_length=300, blank=True,
                                 help_text=_("As written, e.g. “10 years ITL”, “VMN” (death)."))
     term_years = models.PositiveSmallIntegerField(_("term in years"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -1,4 +1,4 @@
-"""Model fields for partial dates.
+"""Model fields for partial dates, and for short texts shown as they were written.
 
 ``PartialDateField`` keeps a ``registry.dates.PartialDate`` as its canonical text. The
 derived fields beside it (bounds, anniversary) are computed from it in ``pre_save``, which
@@ -14,6 +14,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from registry import dates
+from registry.text import visible_text
 
 PARTIAL_DATE_ERRORS = {
     "unrecognised": _("“%(text)s” is not a date we understand. Try 1937, 10.1937, "
@@ -140,3 +141,22 @@ class AnniversaryField(_DerivedFromPartialDate, models.PositiveSmallIntegerField
         if not partial.is_exact_day:
             return None
         return partial.start.month * 100 + partial.start.day
+
+
+class VisibleCharField(models.CharField):
+    """A ``CharField`` that never keeps invisible direction controls or zero-width
+    characters (``registry.text``): one gate for the families' forms, the admin, the
+    import and the moderation services alike. Cleaned in ``to_python`` (which Django's
+    ``get_prep_value`` calls for saves, updates and lookups) and in ``pre_save``, so the
+    record in memory matches what was stored."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return visible_text(value) if isinstance(value, str) else value
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, str):
+            value = visible_text(value)
+            setattr(model_instance, self.attname, value)
+        return value

@@ -6,6 +6,7 @@ from pathlib import PurePath
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.fields import VisibleCharField
 from registry.models.history import HistoricalRecords
 from registry.models.person import Person
 from registry.storage import protected_storage
@@ -52,9 +53,9 @@ class Photo(models.Model):
                               storage=protected_storage)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_upload_to, blank=True,
                                   storage=protected_storage)
-    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    caption = VisibleCharField(_("caption"), max_length=500, blank=True)
     year = models.PositiveSmallIntegerField(_("year taken"), null=True, blank=True)
-    credit = models.CharField(_("credit"), max_length=300, blank=True,
+    credit = VisibleCharField(_("credit"), max_length=300, blank=True,
                               help_text=_("Who holds the original, e.g. “family archive of "
                                           "the Ivanovs” or an archive reference."))
     status = models.CharField(_("status"), max_length=20, choices=MediaStatus,
@@ -78,7 +79,7 @@ class Document(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(_("file"), upload_to=document_upload_to,
                             storage=protected_storage)
-    title = models.CharField(_("title"), max_length=300)
+    title = VisibleCharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=20, choices=MediaStatus,
                               default=MediaStatus.PENDING)
     history = HistoricalRecords(indexed=("person",))

@@ -5,7 +5,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry import dates
-from registry.models.fields import PartialDateField, PartialDateLowerField, PartialDateUpperField
+from registry.models.fields import (
+    PartialDateField,
+    PartialDateLowerField,
+    PartialDateUpperField,
+    VisibleCharField,
+)
 from registry.models.history import HistoricalRecords
 from registry.models.indexes import indexed_where_set
 from registry.models.places import Place
@@ -48,13 +53,13 @@ class Person(models.Model):
         SURVIVED = "survived", _("survived")
         UNKNOWN = "unknown", _("unknown")
 
-    surname = models.CharField(
+    surname = VisibleCharField(
         _("surname"), max_length=150,
         help_text=_("As written in the main source, in any script."),
     )
-    given_name = models.CharField(_("given name"), max_length=150, blank=True)
-    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
-    maiden_name = models.CharField(
+    given_name = VisibleCharField(_("given name"), max_length=150, blank=True)
+    patronymic = VisibleCharField(_("patronymic"), max_length=150, blank=True)
+    maiden_name = VisibleCharField(
         _("maiden name"), max_length=150, blank=True,
         help_text=_("Surname before marriage, if different."),
     )
@@ -71,18 +76,18 @@ class Person(models.Model):
         Place, db_index=False, verbose_name=_("place of birth"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="births",
     )
-    birth_place_name = models.CharField(
+    birth_place_name = VisibleCharField(
         _("place of birth as written"), max_length=300, blank=True,
         help_text=_("Exactly as the source gives it, e.g. “с. Тургай Тургайской обл.”."),
     )
-    nationality = models.CharField(_("nationality"), max_length=100, blank=True)
-    occupation = models.CharField(_("occupation"), max_length=300, blank=True)
-    education = models.CharField(_("education"), max_length=200, blank=True)
-    party_membership = models.CharField(
+    nationality = VisibleCharField(_("nationality"), max_length=100, blank=True)
+    occupation = VisibleCharField(_("occupation"), max_length=300, blank=True)
+    education = VisibleCharField(_("education"), max_length=200, blank=True)
+    party_membership = VisibleCharField(
         _("party membership"), max_length=200, blank=True,
         help_text=_("E.g. member of the VKP(b) since 1920, expelled 1937; or non-party."),
     )
-    residence = models.CharField(
+    residence = VisibleCharField(
         _("last address"), max_length=300, blank=True,
         help_text=_("Where the person lived before the arrest, as written."),
     )
@@ -97,7 +102,7 @@ class Person(models.Model):
         Place, db_index=False, verbose_name=_("place of death"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="deaths",
     )
-    death_place_name = models.CharField(_("place of death as written"), max_length=300,
+    death_place_name = VisibleCharField(_("place of death as written"), max_length=300,
                                         blank=True)
     fate = models.CharField(_("fate"), max_length=20, choices=Fate, default=Fate.UNKNOWN)
     biography = models.TextField(_("biography"), blank=True,
@@ -201,11 +206,11 @@ class NameVariant(models.Model):
         OTHER = "other", _("other")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="variants")
-    surname = models.CharField(_("surname"), max_length=150, blank=True)
-    given_name = models.CharField(_("given name"), max_length=150, blank=True)
-    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    surname = VisibleCharField(_("surname"), max_length=150, blank=True)
+    given_name = VisibleCharField(_("given name"), max_length=150, blank=True)
+    patronymic = VisibleCharField(_("patronymic"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
-    note = models.CharField(_("note"), max_length=300, blank=True,
+    note = VisibleCharField(_("note"), max_length=300, blank=True,
                             help_text=_("Where this spelling comes from."))
     history = HistoricalRecords(indexed=("person",))
 
@@ -235,7 +240,7 @@ class Relationship(models.Model):
                                  verbose_name=_("relative"))
     kind = models.CharField(_("relation"), max_length=10, choices=Kind,
                             help_text=_("What the relative is to this person."))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = VisibleCharField(_("note"), max_length=300, blank=True)
     history = HistoricalRecords(indexed=("person",))
 
     class Meta:
@@ -259,10 +264,10 @@ class NamedRelative(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE,
                                related_name="named_relatives")
-    name = models.CharField(_("full name"), max_length=300)
+    name = VisibleCharField(_("full name"), max_length=300)
     kind = models.CharField(_("relation"), max_length=10, choices=Relationship.Kind,
                             blank=True, help_text=_("What the relative is to this person."))
-    note = models.CharField(_("what happened to them"), max_length=300, blank=True)
+    note = VisibleCharField(_("what happened to them"), max_length=300, blank=True)
     history = HistoricalRecords(indexed=("person",))
 
     class Meta:

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.fields import VisibleCharField
 from registry.models.history import HistoricalRecords
 
 
@@ -15,7 +16,7 @@ class Place(models.Model):
         REPUBLIC = "republic", _("republic")
         COUNTRY = "country", _("country")
 
-    name = models.CharField(
+    name = VisibleCharField(
         _("name"), max_length=200, db_index=True,
         help_text=_("The name used today, as the registry shows it. Earlier names and names "
                     "in other scripts go below."),
@@ -47,7 +48,7 @@ class PlaceName(models.Model):
     """Another name of a place: an earlier name, or the name in another script."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="names")
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = VisibleCharField(_("name"), max_length=200, db_index=True)
     language = models.CharField(
         _("language"), max_length=10, blank=True,
         help_text=_("Language code of this name, e.g. ru, kk, en, de."),
@@ -83,10 +84,10 @@ class Camp(models.Model):
         OTHER = "other", _("other")
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200, help_text=_("The usual short name, e.g. "
+    name = VisibleCharField(_("name"), max_length=200, help_text=_("The usual short name, e.g. "
                                                                     "ALZHIR or Karlag."))
-    full_name = models.CharField(_("full name"), max_length=400, blank=True)
-    abbreviation = models.CharField(_("abbreviation"), max_length=50, blank=True)
+    full_name = VisibleCharField(_("full name"), max_length=400, blank=True)
+    abbreviation = VisibleCharField(_("abbreviation"), max_length=50, blank=True)
     other_names = models.TextField(
         _("other names"), blank=True,
         help_text=_("Other names and spellings, one per line, e.g. АЛЖИР, Акмолинский лагерь "

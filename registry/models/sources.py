@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.models.events import RepressionEvent
+from registry.models.fields import VisibleCharField
 from registry.models.history import HistoricalRecords
 from registry.models.indexes import indexed_where_set
 from registry.models.person import Person
@@ -18,9 +19,9 @@ class Source(models.Model):
         DATABASE = "database", _("database")
         OTHER = "other", _("other")
 
-    title = models.CharField(_("title"), max_length=400, unique=True)
+    title = VisibleCharField(_("title"), max_length=400, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
-    archive = models.CharField(_("archive"), max_length=300, blank=True,
+    archive = VisibleCharField(_("archive"), max_length=300, blank=True,
                                help_text=_("The archive holding it, e.g. Archive of the "
                                            "President of the Republic of Kazakhstan."))
     fond = models.CharField(_("fond"), max_length=50, blank=True)
@@ -53,7 +54,7 @@ class Citation(models.Model):
     event = models.ForeignKey(RepressionEvent, db_index=False, verbose_name=_("event"),
                               null=True, blank=True, on_delete=models.CASCADE,
                               related_name="citations")
-    detail = models.CharField(_("page or case number"), max_length=300, blank=True)
+    detail = VisibleCharField(_("page or case number"), max_length=300, blank=True)
     history = HistoricalRecords(indexed=("person",))
 
     class Meta:

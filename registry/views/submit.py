@@ -16,7 +16,7 @@ import secrets
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
@@ -29,6 +29,8 @@ from registry.page_cache import CSRF_TOKEN, PerVisitorValue, cached_public_page
 
 UPLOAD_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RATE_GROUP = "registry.submit"
+# A family's answer to a moderator's question: a few pages at most.
+ANSWER_MAX_LENGTH = 5_000
 UPLOAD_RATE_GROUP = "registry.upload"
 
 
@@ -202,18 +204,20 @@ def submission_status(request, token: str):
     error = ""
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "answer":
-                moderation.submission_answer(submission=submission,
-                                             answer=request.POST.get("answer", "")[:5000])
-            elif action == "withdraw":
-                moderation.submission_withdraw(submission=submission)
+        answer = request.POST.get("answer", "")
+        error = _too_long(answer) if action == "answer" else ""  # refused whole, never cut
+        if not error:
+            try:
+                if action == "answer":
+                    moderation.submission_answer(submission=submission, answer=answer)
+                elif action == "withdraw":
+                    moderation.submission_withdraw(submission=submission)
+                else:
+                    raise Http404
+            except moderation.InvalidTransition as invalid:
+                error = invalid.message
             else:
-                raise Http404
-        except moderation.InvalidTransition as invalid:
-            error = invalid.message
-        else:
-            return redirect(submission.get_absolute_url())
+                return redirect(submission.get_absolute_url())
     published = (submission.person if submission.person_id
                  and submission.person.status == Person.Status.PUBLISHED else None)
     declined = (moderation.declined_labels(moderation.accepted_record(submission))
@@ -222,8 +226,20 @@ def submission_status(request, token: str):
         "submission": submission, "error": error, "published_person": published,
         "declined": declined,
         "answer": request.POST.get("answer", "") if error else "",
+        "answer_max_length": ANSWER_MAX_LENGTH,
     }, status=400 if error else 200)
     return _private(response)
+
+
+def _too_long(answer: str) -> str:
+    if len(answer) <= ANSWER_MAX_LENGTH:
+        return ""
+    return ngettext(
+        "Your answer is %(length)s character long; at most %(limit)s fit. Shorten it, or "
+        "send the rest in a second answer.",
+        "Your answer is %(length)s characters long; at most %(limit)s fit. Shorten it, or "
+        "send the rest in a second answer.",
+        len(answer)) % {"length": len(answer), "limit": ANSWER_MAX_LENGTH}
 
 
 def _private(response):

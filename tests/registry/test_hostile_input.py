@@ -278,13 +278,14 @@ def test_hand_made_row_counts_get_the_form_back(client, total):
         assert "events-30-" not in page and "photos-10-" not in page
 
 
-def test_a_long_answer_on_the_tracking_page_is_cut_not_refused(client):
+def test_a_huge_answer_on_the_tracking_page_is_refused_whole_not_cut(client):
     submission = PendingSubmissionFactory(status=Submission.Status.NEEDS_INFO)
     response = client.post(submission.get_absolute_url(),
                            {"action": "answer", "answer": "я" * 100_000})
-    assert response.status_code == 302
+    assert response.status_code == 400 and "at most 5000 fit" in response.content.decode()
     submission.refresh_from_db()
-    assert len(submission.messages[-1]["text"]) == 5000
+    assert submission.status == Submission.Status.NEEDS_INFO
+    assert not any(message.get("text", "").startswith("я") for message in submission.messages)
 
 
 # --- files -------------------------------------------------------------------------------
