@@ -298,6 +298,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 REGISTRY_PAGE_SIZE = 25
 # The most rows one CSV export gives (stated in docs/api.md and in a response header).
 REGISTRY_EXPORT_MAX_ROWS = int(os.environ.get("REGISTRY_EXPORT_MAX_ROWS", "10000"))
+# Downloads of many rows (the export, reading lists as text or CSV): how many one client
+# may start (django-ratelimit syntax), and how many stream at once across all workers
+# (registry/downloads.py). Keep the second well below the workers' threads.
+REGISTRY_DOWNLOAD_RATE = os.environ.get("REGISTRY_DOWNLOAD_RATE", "30/h")
+REGISTRY_DOWNLOADS_AT_ONCE = int(os.environ.get("REGISTRY_DOWNLOADS_AT_ONCE", "2"))
 # Submissions from the public: how many one client may send (django-ratelimit syntax),
 # which request header holds the client address behind a trusted proxy (empty: the
 # connection's own address), and how many days after the decision the sender's contact

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registry import export
+from registry.downloads import limited_download
 from registry.filters import PersonFilter, answered_by
 from registry.models import Citation, NamedRelative, Person, Photo, RepressionEvent
 from registry.page_cache import cached_public_page
@@ -142,6 +143,7 @@ def person_public_data(person: Person, request, relatives: list[tuple[str, Perso
 
 
 @require_GET
+@limited_download
 def people_csv(request):
     """``/export/people.csv?q=…&filters``: the same results, in the import columns."""
     filterset = filtered_people(request)

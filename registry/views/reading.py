@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry import reading
+from registry.downloads import limited_download
 from registry.export import spreadsheet_safe
 from registry.filters import PersonFilter
 from registry.freshness import SHARED_CACHE
@@ -175,12 +176,14 @@ def _download(request, kind: str):
 
 
 @require_GET
+@limited_download
 def reading_text(request):
     """The whole list as plain text, streamed: a heading per reader, one name a line."""
     return _download(request, "txt")
 
 
 @require_GET
+@limited_download
 def reading_csv(request):
     """The whole list as CSV, streamed, with the portion and number of each name."""
     return _download(request, "csv")
