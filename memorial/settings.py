@@ -317,6 +317,17 @@ REGISTRY_PURGE_AFTER_DAYS = int(os.environ.get("REGISTRY_PURGE_AFTER_DAYS", "90"
 # The largest photograph a family may send, and the most pixels one may decode to.
 REGISTRY_PHOTO_MAX_BYTES = 15 * 1024 * 1024
 REGISTRY_PHOTO_MAX_PIXELS = 50_000_000
+# What is kept of a photograph: at most this many pixels on its longer side (an archival
+# copy of a print or a page scanned at 400 dpi).
+REGISTRY_PHOTO_MAX_SIDE = 4000
+# What one client may make the server decode (registry/views/submit.py): photographs in
+# one post, kept for one form, decoded per hour per address, and pixels in one post.
+REGISTRY_PHOTOS_PER_POST = 10
+REGISTRY_PHOTOS_PER_FORM = 20
+REGISTRY_PHOTO_RATE = os.environ.get("REGISTRY_PHOTO_RATE", "60/h")
+REGISTRY_PHOTO_PIXELS_PER_POST = 150_000_000
+# Photographs of a form never sent are deleted after this (purge_submitter_data, hourly).
+REGISTRY_UNSENT_PHOTO_HOURS = 6
 # Revisions record who made a change; imports and commands say who they are.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Revisions are read per record (indexed by id) and sorted there; an index on the date of

@@ -5,6 +5,12 @@ told to try JPEG, PNG and WebP and nothing else, decodes all of it within a pixe
 then it is drawn again into a new file of the same format, so nothing of the original
 survives except the pixels: no EXIF (camera, GPS position), no comments, no trailing HTML
 of a polyglot. Names are random; the original file name is never kept.
+
+What is kept is an archival copy, not the largest file a camera can make: at most
+``REGISTRY_PHOTO_MAX_SIDE`` pixels on its longer side (a JPEG is decoded at a reduced
+scale from the start, so a 7000 × 7000 photograph never fills memory at full size), and
+never a larger file than the one that came (twenty noise JPEGs once wrote 505 MB for
+300 MB sent).
 """
 
 from __future__ import annotations
@@ -64,6 +70,9 @@ def clean_upload(upload) -> CleanImage:
                 probe.verify()  # structure and checksums, before decoding
             with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as image:
                 _check_size(image.size)
+                side = settings.REGISTRY_PHOTO_MAX_SIDE
+                if max(image.size) > side:  # a large JPEG is decoded at a reduced scale
+                    image.thumbnail((side, side), Image.Resampling.LANCZOS)
                 image.load()  # every pixel: a truncated file fails here
                 fmt = image.format
                 pixels = ImageOps.exif_transpose(image)  # keep the photo upright
@@ -77,7 +86,8 @@ def clean_upload(upload) -> CleanImage:
         raise refused
     pixels = _for_format(pixels, fmt)
     pixels.info = {}  # no EXIF, XMP, ICC or comments travel to the new file
-    image_file = _encode(pixels, fmt)
+    # A small file may grow a little when drawn again; only a large one is held to its size.
+    pixels, image_file = _no_larger_than(pixels, fmt, max(len(data), SMALL_FILE))
     thumb = _for_format(pixels.copy(), "JPEG")
     thumb.thumbnail(THUMBNAIL_SIZE)
     thumb_file = _encode(thumb, "JPEG")
@@ -87,6 +97,19 @@ def clean_upload(upload) -> CleanImage:
         thumbnail=ContentFile(thumb_file, name=f"{name}-thumb.jpg"),
         width=pixels.width, height=pixels.height, format=fmt,
     )
+
+
+def pixels_of(upload) -> int:
+    """How many pixels the upload says it has, read from its header alone (0 when it has
+    no header we read: ``clean_upload`` then says why it is refused)."""
+    try:
+        with Image.open(upload, formats=ALLOWED_FORMATS) as probe:
+            width, height = probe.size
+            return width * height
+    except Exception:  # noqa: BLE001 - any unreadable header is for clean_upload to explain
+        return 0
+    finally:
+        upload.seek(0)
 
 
 def _too_large() -> ImageRejected:
@@ -113,9 +136,29 @@ def _for_format(image: Image.Image, fmt: str) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, fmt: str) -> bytes:
+SMALL_FILE = 256 * 1024
+QUALITIES = (90, 80, 70)  # of a JPEG or WebP, tried in turn to stay within the upload
+
+
+def _no_larger_than(image: Image.Image, fmt: str, limit: int) -> tuple[Image.Image, bytes]:
+    """The image encoded in ``fmt`` in at most ``limit`` bytes: at a lower quality first
+    (JPEG, WebP), then smaller, a few times; the last try is kept whatever its size (a
+    tiny upload can be smaller than any honest re-encoding of it)."""
+    qualities = QUALITIES if fmt in ("JPEG", "WEBP") else (None,)
+    for _attempt in range(4):
+        for quality in qualities:
+            encoded = _encode(image, fmt, quality)
+            if len(encoded) <= limit:
+                return image, encoded
+        scale = max(0.5, 0.95 * (limit / len(encoded)) ** 0.5)
+        smaller = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(smaller, Image.Resampling.LANCZOS)
+    return image, _encode(image, fmt, qualities[0])
+
+
+def _encode(image: Image.Image, fmt: str, quality: int | None = 90) -> bytes:
     buffer = io.BytesIO()
-    options = {"JPEG": {"quality": 90, "optimize": True}, "PNG": {"optimize": True},
-               "WEBP": {"quality": 90}}[fmt]
+    options = {"JPEG": {"quality": quality, "optimize": True}, "PNG": {"optimize": True},
+               "WEBP": {"quality": quality}}[fmt]
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()

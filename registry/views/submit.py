@@ -23,7 +23,7 @@ from django_ratelimit.core import is_ratelimited
 
 from registry import moderation
 from registry.forms import FORMSETS, PersonForm, PhotoFormSet, SubmitterForm, proposed_data
-from registry.images import ImageRejected, clean_upload
+from registry.images import ImageRejected, clean_upload, pixels_of
 from registry.models import Person, Submission, SubmissionPhoto
 from registry.page_cache import CSRF_TOKEN, PerVisitorValue, cached_public_page
 
@@ -32,6 +32,8 @@ RATE_GROUP = "registry.submit"
 # A family's answer to a moderator's question: a few pages at most.
 ANSWER_MAX_LENGTH = 5_000
 UPLOAD_RATE_GROUP = "registry.upload"
+PHOTO_RATE_GROUP = "registry.photo"
+PHOTO_ROW = re.compile(r"^photos-(\d{1,4})-image$")
 
 
 def client_address(request) -> str:
@@ -164,31 +166,65 @@ def _keep_photos(request, upload_key: str) -> None:
         if caption is not None and caption[:500] != photo.caption:
             photo.caption = caption[:500]
             photo.save(update_fields=["caption"])
+    uploads = _uploads_in(request)
     failed = []
-    uploads = []
-    try:
-        count = int(request.POST.get("photos-TOTAL_FORMS") or 0)
-    except ValueError:  # a hand-made form: read none rather than fail
-        count = 0
-    for index in range(min(count, 10)):
-        upload = request.FILES.get(f"photos-{index}-image")
-        if upload:
-            year = request.POST.get(f"photos-{index}-year", "")
-            uploads.append((upload, request.POST.get(f"photos-{index}-caption", ""),
-                            int(year) if year.isdigit() and 1800 <= int(year) <= 2100
-                            else None))
-    # The contract of DESIGN.md: images may also come as `photos`, one or several files.
-    uploads += [(upload, "", None) for upload in request.FILES.getlist("photos")[:10]]
+    if len(uploads) > settings.REGISTRY_PHOTOS_PER_POST:
+        failed.append(ngettext(
+            "%(count)s more photograph was not read: at most %(limit)s can be sent at once. "
+            "Please send it with your next changes.",
+            "%(count)s more photographs were not read: at most %(limit)s can be sent at "
+            "once. Please send them with your next changes.",
+            len(uploads) - settings.REGISTRY_PHOTOS_PER_POST) % {
+                "count": len(uploads) - settings.REGISTRY_PHOTOS_PER_POST,
+                "limit": settings.REGISTRY_PHOTOS_PER_POST})
+        uploads = uploads[:settings.REGISTRY_PHOTOS_PER_POST]
+    room = settings.REGISTRY_PHOTOS_PER_FORM - SubmissionPhoto.objects.filter(
+        upload_key=upload_key, submission=None).count()
+    pixels_left = settings.REGISTRY_PHOTO_PIXELS_PER_POST
     for upload, caption, year in uploads:
-        try:
-            clean = clean_upload(upload)
-        except ImageRejected as error:
-            failed.append(f"{upload.name[:80]}: {error.message}")
+        pixels = pixels_of(upload)
+        refusal = (_("This form already holds as many photographs as one submission can "
+                     "take.") if room <= 0
+                   else _("The photographs sent at once are too large together: please "
+                          "send this one again on its own.") if pixels > pixels_left
+                   else _("Too many photographs have come from your connection in a short "
+                          "time; please send this one again in an hour.")
+                   if _photos_limited(request) else None)
+        if refusal is None:
+            try:
+                clean = clean_upload(upload)
+            except ImageRejected as error:
+                refusal = error.message
+        if refusal is not None:
+            failed.append(f"{upload.name[:80]}: {refusal}")
             continue
+        room, pixels_left = room - 1, pixels_left - pixels
         SubmissionPhoto.objects.create(upload_key=upload_key, image=clean.image,
                                        thumbnail=clean.thumbnail, caption=caption[:500],
                                        year=year)
     request._failed_photos = failed
+
+
+def _uploads_in(request) -> list[tuple]:
+    """(file, caption, year) of every photograph of the post: the form's rows in order,
+    then those sent as ``photos`` (the contract of DESIGN.md: one or several files)."""
+    uploads = []
+    for name, upload in request.FILES.items():
+        row = PHOTO_ROW.match(name)
+        if row:
+            year = request.POST.get(f"photos-{row[1]}-year", "")
+            uploads.append((int(row[1]), upload, request.POST.get(
+                f"photos-{row[1]}-caption", ""), int(year) if year.isdigit()
+                and 1800 <= int(year) <= 2100 else None))
+    in_rows = [(upload, caption, year) for _, upload, caption, year in sorted(
+        uploads, key=lambda row: row[0])]
+    return in_rows + [(upload, "", None) for upload in request.FILES.getlist("photos")]
+
+
+def _photos_limited(request) -> bool:
+    """Count one photograph to decode for its client; True once over the hourly rate."""
+    return is_ratelimited(request, group=PHOTO_RATE_GROUP, key=_rate_key,
+                          rate=settings.REGISTRY_PHOTO_RATE, method="POST", increment=True)
 
 
 def submission_thanks(request, token: str):

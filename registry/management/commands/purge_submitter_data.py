@@ -1,9 +1,12 @@
-"""Erase the senders' contact data some days after the decision (run daily by cron).
+"""Erase the senders' contact data some days after the decision, and photographs of forms
+never sent after some hours (run hourly by cron).
 
 A family's name, email, relationship and address hash are needed only while moderators may
 write to them. Once a submission is decided (accepted, declined or withdrawn) and the
-configured number of days has passed, they are blanked; photos that were uploaded with a
-form never sent are deleted after a day.
+configured number of days has passed, they are blanked. Photographs uploaded with a form
+that was never sent are deleted after ``REGISTRY_UNSENT_PHOTO_HOURS``: a form left with an
+error is usually sent again within minutes, and a client that only uploads must not fill
+the disk.
 """
 
 from datetime import timedelta
@@ -18,7 +21,8 @@ CLOSED = [Submission.Status.ACCEPTED, Submission.Status.REJECTED, Submission.Sta
 
 
 class Command(BaseCommand):
-    help = "Erase submitters' contact data N days after the decision."
+    help = ("Erase submitters' contact data N days after the decision, and photographs of "
+            "forms never sent after REGISTRY_UNSENT_PHOTO_HOURS.")
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=settings.REGISTRY_PURGE_AFTER_DAYS,
@@ -33,8 +37,9 @@ class Command(BaseCommand):
         # and this touches nothing else.
         purged = due.update(submitter_name="", submitter_email="", submitter_relationship="",
                             ip_hash="", contact_purged_at=now)
-        orphans = SubmissionPhoto.objects.filter(submission=None,
-                                                 created_at__lte=now - timedelta(days=1))
+        orphans = SubmissionPhoto.objects.filter(
+            submission=None,
+            created_at__lte=now - timedelta(hours=settings.REGISTRY_UNSENT_PHOTO_HOURS))
         removed = 0
         for photo in orphans:
             photo.image.delete(save=False)
