@@ -22,3 +22,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A stop waits this long for requests in progress, then ends the workers: no request of a
 # visitor lasts longer (their SQL stops after REGISTRY_VISITOR_STATEMENT_TIMEOUT).
 graceful_timeout = 10
+# A worker silent this long (stuck, not merely busy: threads report for it) is replaced.
+timeout = 30
+# What a proxy says about the request (X-Forwarded-Proto: https) is believed only from the
+# proxy's own address (FORWARDED_ALLOW_IPS, gunicorn's variable; loopback unless set),
+# never from a visitor who sends the header to pass for a secure connection. The client's
+# address is read likewise only from REGISTRY_CLIENT_IP_HEADER (memorial/settings.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
