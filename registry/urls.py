@@ -18,13 +18,30 @@ class TokenConverter:
 
 register_converter(TokenConverter, "token")
 
+
+class RecordNumberConverter:
+    """A record's number: at most 18 digits, so any number in an address fits every
+    database's integer (a longer one, 2**63, crashed SQLite's lookup); longer is simply
+    not an address here."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(RecordNumberConverter, "pk")
+
 app_name = "registry"
 urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
-    path("people/<int:pk>/", public.PersonDetailView.as_view(), name="person"),
-    path("people/<int:pk>/print/", public.PersonPrintView.as_view(), name="person-print"),
-    path("people/<int:pk>/suggest/", submit.suggest, name="person-suggest"),
+    path("people/<pk:pk>/", public.PersonDetailView.as_view(), name="person"),
+    path("people/<pk:pk>/print/", public.PersonPrintView.as_view(), name="person-print"),
+    path("people/<pk:pk>/suggest/", submit.suggest, name="person-suggest"),
     path("submit/", submit.submit, name="submit"),
     path("submission/<token:token>/", submit.submission_status, name="submission-status"),
     path("submission/<token:token>/thanks/", submit.submission_thanks,
@@ -33,7 +50,7 @@ urlpatterns = [
     path("camps/", camps.camp_list, name="camps"),
     path("camps/<slug:slug>/", camps.CampDetailView.as_view(), name="camp"),
     path("api/v1/people/", api.people_list, name="api-people"),
-    path("api/v1/people/<int:pk>/", api.person_detail, name="api-person"),
+    path("api/v1/people/<pk:pk>/", api.person_detail, name="api-person"),
     path("export/people.csv", api.people_csv, name="export-people"),
     path("reading/", reading.index, name="reading"),
     path("reading/list/", reading.reading_list, name="reading-list"),

@@ -41,6 +41,8 @@ def fill(route: str, values: dict) -> list[str]:
     urls = ["/" + route.lstrip("^").rstrip("$")]
     for marker, options in values.items():
         urls = [url.replace(marker, str(option)) for url in urls for option in options]
+    # A new kind of parameter must be given values here, or its pages go unchecked.
+    assert not any("<" in url for url in urls), urls
     return urls
 
 
@@ -67,7 +69,7 @@ def test_no_public_url_shows_a_pending_person(client, people):
     canary, published = people
     camp = CampFactory(name="Карлаг", slug="karlag")
     draft = Person.objects.get(surname=DRAFT)
-    values = {"<int:pk>": [canary.pk, published.pk, draft.pk], "<slug:slug>": [camp.slug],
+    values = {"<pk:pk>": [canary.pk, published.pk, draft.pk], "<slug:slug>": [camp.slug],
               "<section>": list(SITEMAPS)}
     # The canary is looked for by what it shares with the published person (a search
     # echoes its own query, so its surname is never typed).

@@ -7,6 +7,8 @@ reading lists, and cut the CSV export off mid-stream.
 """
 
 import json
+import re
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -110,3 +112,51 @@ def test_any_query_string_on_any_list_answers_without_a_server_error(
         client, registry_with_people, path, params):
     response = _get(client, path, params)
     assert response.status_code < 500, (path, params)
+
+
+# --- every public address ---------------------------------------------------------------
+
+def _public_routes() -> list[str]:
+    """The registry's address patterns as written (``people/<pk:pk>/``)."""
+    from registry import urls
+
+    return [str(pattern.pattern) for pattern in urls.urlpatterns]
+
+
+PATH_VALUES = {
+    "int": st.one_of(st.integers(0, 10**12),
+                     st.sampled_from([2**63 - 1, 2**63, 10**30])).map(str),
+    "pk": st.one_of(st.integers(0, 10**12),
+                    st.sampled_from([2**63 - 1, 2**63, 10**30])).map(str),
+    "slug": st.from_regex(r"[-a-zA-Z0-9_]{1,60}", fullmatch=True),
+    "token": st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True),
+    "path": st.text(st.characters(exclude_categories=("Cs",), exclude_characters="?#"),
+                    min_size=1, max_size=80),
+    "str": st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True),
+}
+PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+@st.composite
+def public_addresses(draw) -> str:
+    route = draw(st.sampled_from(_public_routes()))
+    return "/" + PARAMETER.sub(lambda found: quote(draw(PATH_VALUES[found[1] or "str"]),
+                                                   safe="/"), route)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(address=public_addresses(),
+       params=st.dictionaries(st.sampled_from([*FILTERS, "page", "page_size", "format",
+                                              "lang", "n"]), values, max_size=3))
+def test_every_public_address_with_any_values_answers_without_a_server_error(
+        client, registry_with_people, address, params):
+    response = _get(client, address, params)
+    assert response.status_code < 500, (address, params)
+
+
+@pytest.mark.parametrize("number", [0, 2**63 - 1, 2**63, 10**30])
+def test_a_record_number_beyond_any_database_integer_is_simply_not_found(client, number):
+    for address in (f"/people/{number}/", f"/people/{number}/print/",
+                    f"/people/{number}/suggest/", f"/api/v1/people/{number}/"):
+        assert client.get(address).status_code == 404, address

@@ -93,7 +93,7 @@ def test_every_public_page_sends_the_headers_and_needs_no_exception(client, regi
     needs_info = PendingSubmissionFactory(status=Submission.Status.NEEDS_INFO,
                                           messages=[{"from": "moderators", "text": "Where?",
                                                      "at": "2024-01-01T00:00"}])
-    values = {"<int:pk>": [registry.pk], "<slug:slug>": ["alzhir", "karlag"],
+    values = {"<pk:pk>": [registry.pk], "<slug:slug>": ["alzhir", "karlag"],
               "<section>": list(SITEMAPS), "<token:token>": [needs_info.token],
               "<path:name>": [registry.photos.first().image.name]}
     queries = {"registry:search": ["", "?q=Сейфуллин", "?q=Zzzzqx", "?fate=executed"],
