@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_ENV := SECRET_KEY=tests-only-not-secret DEBUG=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint messages demo bench bench-import bench-demo bench-reading bench-load bench-sizes clean
+.PHONY: help run test lint messages demo bench bench-import bench-demo bench-reading bench-load bench-hostile bench-sizes clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ bench-reading: $(VENV)/.installed ## Reading list of ~66,000 names streamed as t
 bench-load: $(VENV)/.installed-bench ## Load: 70% search, 25% profiles, 5% submissions on gunicorn -w 2 (DATABASE_URL=, DURATION=5m, USERS=200, LOAD_ARGS="--moderate-every 10")
 	$(BIN)/python bench/load/run.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench) \
 		--duration $(or $(DURATION),5m) --users $(or $(USERS),200) $(LOAD_ARGS)
+
+bench-hostile: $(VENV)/.installed-bench ## Hostile clients (upload floods, 16 exports, slow searches) beside one visitor, on gunicorn (DATABASE_URL=, HOSTILE_ARGS="--duration 60")
+	$(BIN)/python bench/hostile.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/registry_bench) $(HOSTILE_ARGS)
 
 bench-sizes: $(VENV)/.installed ## Search, filters, profiles, a 50,000-name reading list and import at 200k / 1M / 5M people: a table and docs/performance-sizes.svg (DATABASE_URL= a server, SIZES=, SIZES_ARGS=)
 	$(BIN)/python bench/sizes.py --database-url $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:55432/postgres) \

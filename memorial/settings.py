@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a posted body (the CSRF check does): refuses an oversized one,
+    # or one from a client past its count, unread.
+    "registry.middleware.UploadGateMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -215,7 +218,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "registry.admin_site.locked_out"
 # The same client address as the submission rate limits (REGISTRY_CLIENT_IP_HEADER).
-AXES_CLIENT_IP_CALLABLE = "registry.views.submit.client_address"
+AXES_CLIENT_IP_CALLABLE = "registry.clients.client_address"
 # django-otp: a moderator with a confirmed TOTP device (added by an administrator under
 # "TOTP devices") types its code at login; REGISTRY_REQUIRE_TWO_FACTOR=1 admits no staff
 # member without one.
@@ -300,9 +303,9 @@ REGISTRY_PAGE_SIZE = 25
 REGISTRY_EXPORT_MAX_ROWS = int(os.environ.get("REGISTRY_EXPORT_MAX_ROWS", "10000"))
 # Downloads of many rows (the export, reading lists as text or CSV): how many one client
 # may start (django-ratelimit syntax), and how many stream at once across all workers
-# (registry/downloads.py). Keep the second well below the workers' threads.
+# (registry/downloads.py). Keep the second below the cores: each takes one.
 REGISTRY_DOWNLOAD_RATE = os.environ.get("REGISTRY_DOWNLOAD_RATE", "30/h")
-REGISTRY_DOWNLOADS_AT_ONCE = int(os.environ.get("REGISTRY_DOWNLOADS_AT_ONCE", "2"))
+REGISTRY_DOWNLOADS_AT_ONCE = int(os.environ.get("REGISTRY_DOWNLOADS_AT_ONCE", "1"))
 # Submissions from the public: how many one client may send (django-ratelimit syntax),
 # which request header holds the client address behind a trusted proxy (empty: the
 # connection's own address), and how many days after the decision the sender's contact
@@ -326,6 +329,18 @@ REGISTRY_PHOTOS_PER_POST = 10
 REGISTRY_PHOTOS_PER_FORM = 20
 REGISTRY_PHOTO_RATE = os.environ.get("REGISTRY_PHOTO_RATE", "60/h")
 REGISTRY_PHOTO_PIXELS_PER_POST = 150_000_000
+# The largest form with files a visitor may post: its photographs and 2 MB of the rest.
+REGISTRY_POST_MAX_BYTES = REGISTRY_PHOTOS_PER_POST * REGISTRY_PHOTO_MAX_BYTES + 2 * 1024 * 1024
+# Posts with photographs read and parsed at once across all workers (registry/middleware.py).
+REGISTRY_LARGE_POSTS_AT_ONCE = int(os.environ.get("REGISTRY_LARGE_POSTS_AT_ONCE", "1"))
+# Photographs decoded at once across all workers (each takes a core for a second or more).
+REGISTRY_PHOTO_DECODES_AT_ONCE = int(os.environ.get("REGISTRY_PHOTO_DECODES_AT_ONCE", "1"))
+# Pages no kept copy answers (a search, a filter) computed at once for one client, across
+# all workers: beyond it the client is asked to wait a moment (registry/page_cache.py).
+# The load benchmark, whose 200 simulated visitors share one address, raises it.
+REGISTRY_RENDERS_PER_CLIENT = int(os.environ.get("REGISTRY_RENDERS_PER_CLIENT", "1"))
+# ...and how many such pages one client may have computed (kept pages are not counted).
+REGISTRY_RENDER_RATE = os.environ.get("REGISTRY_RENDER_RATE", "30/m")
 # Photographs of a form never sent are deleted after this (purge_submitter_data, hourly).
 REGISTRY_UNSENT_PHOTO_HOURS = 6
 # Revisions record who made a change; imports and commands say who they are.

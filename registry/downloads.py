@@ -5,24 +5,29 @@ Sixteen exports at once from one client took 20–46 s each and made the home pa
 19 s for everyone else. Now each client may start ``REGISTRY_DOWNLOAD_RATE`` downloads
 (per address, django-ratelimit, counted in the shared cache), and at most
 ``REGISTRY_DOWNLOADS_AT_ONCE`` are streamed at one time across all workers: a slot in the
-shared cache, held until the last byte is sent or the visitor goes away. Anyone over
-either limit is asked to come back (429, ``Retry-After``) rather than queued behind a
-worker that others need.
+shared cache (``registry.budgets``), held until the last byte is sent or the visitor goes
+away, and one at a time for each client. Anyone over a limit is asked to come back (429,
+``Retry-After``) rather than queued behind a worker that others need.
 """
 
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
-from registry.freshness import SHARED_CACHE
-from registry.views.submit import client_address
+from registry.budgets import (
+    GivenBackAtTheEnd,
+    give_back,
+    refused_lately,
+    remember_refusal,
+    take_slot,
+    take_turn,
+)
+from registry.clients import client_address, ip_hash
 
 RATE_GROUP = "registry.download"
 # A slot whose worker died frees itself after this; a download streams in seconds (10,000
@@ -37,29 +42,55 @@ def limited_download(view):
 
     @wraps(view)
     def counted_and_slotted(request, *args, **kwargs):
-        usage = _downloads_of(request, count_one=False)
-        if usage["count"] >= usage["limit"]:
-            return _come_back(request, RETRY_AFTER_RATE, _(
-                "You have downloaded many lists in a short time. Please come back later; "
-                "the registry keeps its readers' pages quick for everyone."))
-        slot = _take_slot()
-        if slot is None:
-            return _come_back(request, RETRY_AFTER_BUSY, _(
-                "Other lists are being prepared right now. Please try again in half a "
-                "minute."))
+        client = ip_hash(request)
+        reason, held = _places_for(request, client)
+        if reason is not None:
+            remember_refusal("download", client, reason)
+            return _refused(request, reason)
         try:
             response = view(request, *args, **kwargs)
         except BaseException:
-            _free(slot)
+            _give_back_all(held)
             raise
         if response.streaming:  # a download: counted (a refused query string is not)
             _downloads_of(request, count_one=True)
-            response.streaming_content = _Freeing(response.streaming_content, slot)
+            response.streaming_content = GivenBackAtTheEnd(response.streaming_content, *held)
         else:
-            _free(slot)
+            _give_back_all(held)
         return response
 
     return counted_and_slotted
+
+
+def _places_for(request, client: str) -> tuple[str | None, tuple[str, ...]]:
+    """(why the client may not download now, or None; the client's turn and the slot it
+    holds when it may)."""
+    reason = refused_lately("download", client)
+    if reason is not None:
+        return reason, ()
+    usage = _downloads_of(request, count_one=False)
+    if usage["count"] >= usage["limit"]:
+        return "rate", ()
+    turn = take_turn("download", client, SLOT_SECONDS)
+    slot = take_slot("download", settings.REGISTRY_DOWNLOADS_AT_ONCE, SLOT_SECONDS)
+    if turn is None or slot is None:
+        _give_back_all((turn, slot))
+        return "busy", ()
+    return None, (turn, slot)
+
+
+def _give_back_all(keys) -> None:
+    for key in keys:
+        give_back(key)
+
+
+def _refused(request, reason: str):
+    if reason == "rate":
+        return _come_back(request, RETRY_AFTER_RATE, _(
+            "You have downloaded many lists in a short time. Please come back later; "
+            "the registry keeps its readers' pages quick for everyone."))
+    return _come_back(request, RETRY_AFTER_BUSY, _(
+        "Other lists are being prepared right now. Please try again in half a minute."))
 
 
 def _downloads_of(request, *, count_one: bool) -> dict:
@@ -71,44 +102,6 @@ def _downloads_of(request, *, count_one: bool) -> dict:
 
 def _client(group, request) -> str:
     return client_address(request)
-
-
-def _take_slot() -> str | None:
-    shared = caches[SHARED_CACHE]
-    holder = get_random_string(12)
-    for number in range(settings.REGISTRY_DOWNLOADS_AT_ONCE):
-        key = f"download-slot:{number}"
-        if shared.add(key, holder, SLOT_SECONDS):
-            return key
-    return None
-
-
-def _free(slot: str) -> None:
-    caches[SHARED_CACHE].delete(slot)
-
-
-class _Freeing:
-    """The content, then the slot given back: at the last byte, or when the server closes
-    the response (the visitor went away, maybe before the first byte: a generator's
-    ``finally`` would not run then)."""
-
-    def __init__(self, content, slot: str):
-        self._content, self._slot = iter(content), slot
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        try:
-            return next(self._content)
-        except StopIteration:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self._slot is not None:
-            _free(self._slot)
-            self._slot = None
 
 
 def _come_back(request, seconds: int, message: str):

@@ -15,9 +15,15 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from registry.budgets import give_back, take_slot
 
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by its timeout
 RETRY_AFTER_SECONDS = 10
+# A post larger than this carries photographs (a form's text alone is a few kilobytes).
+LARGE_POST_BYTES = 1024 * 1024
+LARGE_POST_SECONDS = 120  # a slot whose worker died frees itself after this
 
 
 class TimeLimitMiddleware:
@@ -59,3 +65,66 @@ def _set_statement_timeout(milliseconds: int) -> None:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)",
                            [str(milliseconds)])
         connection.registry_statement_timeout = wanted
+
+
+class UploadGateMiddleware:
+    """A form that may carry photographs is weighed, and its sender's count looked at,
+    before a byte of it is read.
+
+    Django reads a whole multipart body (writing its files to disk) as soon as anything
+    asks for ``request.POST``, the CSRF check first; a client past its hourly count of
+    such posts, or sending more than any form of ours can hold, cost a worker seconds and
+    hundreds of megabytes per post before the view could refuse it (bench/hostile.py).
+    Such a post is refused here, unread. The view itself counts the posts that carry
+    photographs and says so inside the form (``registry.views.submit``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (request.method == "POST" and request.content_type == "multipart/form-data"
+                and not request.path.startswith(settings.REGISTRY_ADMIN_PATH)):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.REGISTRY_POST_MAX_BYTES:
+                return render(request, "400.html", status=413)
+            if _over_upload_rate(request):
+                return _go_back_later(request, 3600, _(
+                    "Too many photographs have come from your connection in a short time. "
+                    "Please go back and send the form again in an hour: your browser keeps "
+                    "what you typed."))
+            if length > LARGE_POST_BYTES:
+                # Reading and parsing a post of photographs takes a core for a second or
+                # more: a few at a time across the site, the other cores for visitors.
+                slot = take_slot("large-post", settings.REGISTRY_LARGE_POSTS_AT_ONCE,
+                                 LARGE_POST_SECONDS)
+                if slot is None:
+                    return _go_back_later(request, 60, _(
+                        "Many photographs are arriving right now. Please go back and send "
+                        "the form again in a minute: your browser keeps what you typed."))
+                try:
+                    return self.get_response(request)
+                finally:
+                    give_back(slot)
+        return self.get_response(request)
+
+
+def _go_back_later(request, seconds: int, message: str):
+    response = render(request, "503.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _over_upload_rate(request) -> bool:
+    from registry.clients import client_address
+    from registry.views.submit import UPLOAD_RATE_GROUP
+
+    usage = get_usage(request, group=UPLOAD_RATE_GROUP,
+                      key=lambda group, request: client_address(request),
+                      rate=settings.REGISTRY_UPLOAD_RATE, method="POST", increment=False)
+    # Past it, not at it: the post that reaches the count is read, and the view says so
+    # inside the form with everything typed; only the ones after are refused unread.
+    return usage["count"] > usage["limit"]

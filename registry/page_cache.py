@@ -34,13 +34,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
 
+from registry.budgets import give_back, refused_lately, remember_refusal, take_slot
+from registry.clients import client_address, ip_hash
 from registry.freshness import (
     SHARED_CACHE,
     Changes,
@@ -73,6 +80,7 @@ LATE_SECONDS = 60
 PERSON_LINK = re.compile(rb"/people/(\d+)/")
 
 FRESH, LATE, SERVED_LATE = "fresh", "late", "served late"
+ONE_AT_A_TIME_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -132,8 +140,21 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
                     kept = (*kept[:-1], (generation.last_change, *kept[-1][1:]))
                     _keep_page(key, kept)
                     return _response_from(kept, request, per_visitor)
-                return _render_and_keep(view, request, args, kwargs, key, generation,
-                                        per_visitor, person_page)
+                # One client computes one page at a time (registry/budgets.py): a script
+                # asking for many uncached searches at once does not take every core.
+                client = ip_hash(request)
+                reason = refused_lately("render", client) or (
+                    "rate" if _renders_over_rate(request) else None)
+                own = None if reason else take_slot(
+                    f"render:{client}", settings.REGISTRY_RENDERS_PER_CLIENT, TURN_SECONDS)
+                if own is None:
+                    remember_refusal("render", client, reason or "busy")
+                    return _one_at_a_time(request, per_minute=(reason == "rate"))
+                try:
+                    return _render_and_keep(view, request, args, kwargs, key, generation,
+                                            per_visitor, person_page)
+                finally:
+                    give_back(own)
             finally:
                 _end_turn(key, everywhere=state != LATE)
         # Another request looks at this page now: a late page is served meanwhile, and one
@@ -145,6 +166,39 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
         return _response_from(kept, request, per_visitor)
 
     return kept_or_rendered
+
+
+def _one_at_a_time(request, *, per_minute: bool = False) -> HttpResponse:
+    """429 for a client whose previous page is still being computed, or who had many
+    computed this minute. A browser shows the page again after ``Refresh`` seconds (no
+    JavaScript needed): a visitor who clicked twice sees their page a moment later, from
+    the kept copy by then."""
+    if per_minute:
+        seconds, message = 60, _("You have asked for many searches in a short time. This "
+                                 "page will load again in a minute.")
+    else:
+        seconds, message = ONE_AT_A_TIME_SECONDS, _(
+            "Your previous search is still being prepared. This page will load again in a "
+            "moment.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"error": message}, status=429,
+                                json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(request, "503.html", {"message": message}, status=429)
+        response["Refresh"] = str(seconds)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _renders_over_rate(request) -> bool:
+    """Count one page computed for this client; True once past REGISTRY_RENDER_RATE (a
+    person reads what they asked for; a script asking for page after page does not)."""
+    return is_ratelimited(request, group="registry.render", key=_client,
+                          rate=settings.REGISTRY_RENDER_RATE, method=ALL, increment=True)
+
+
+def _client(group, request) -> str:
+    return client_address(request)
 
 
 def _state(kept, generation: Generation) -> tuple[str | None, Changes | None]:

@@ -18,6 +18,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _one_client_may_ask_much(settings):
+    # Every test speaks from the test client's one address, often hundreds of searches and
+    # downloads a minute; the tests of those limits (test_downloads.py, test_budgets.py)
+    # set their own.
+    settings.REGISTRY_DOWNLOAD_RATE = "100000/h"
+    settings.REGISTRY_RENDER_RATE = "100000/m"
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.REGISTRY_PROTECTED_MEDIA_ROOT = tmp_path / "protected"

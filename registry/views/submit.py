@@ -8,8 +8,6 @@ they are not asked for again.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 
@@ -22,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from registry import moderation
+from registry.budgets import give_back, take_slot
+from registry.clients import client_address, ip_hash
 from registry.forms import FORMSETS, PersonForm, PhotoFormSet, SubmitterForm, proposed_data
 from registry.images import ImageRejected, clean_upload, pixels_of
 from registry.models import Person, Submission, SubmissionPhoto
@@ -33,27 +33,12 @@ RATE_GROUP = "registry.submit"
 ANSWER_MAX_LENGTH = 5_000
 UPLOAD_RATE_GROUP = "registry.upload"
 PHOTO_RATE_GROUP = "registry.photo"
+DECODE_SECONDS = 60  # a decoding slot whose worker died frees itself after this
 PHOTO_ROW = re.compile(r"^photos-(\d{1,4})-image$")
-
-
-def client_address(request) -> str:
-    """The client's address: the trusted proxy header when configured, else the socket's."""
-    header = settings.REGISTRY_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        # The last address is the one the trusted proxy itself added; those before it
-        # are whatever the client chose to send.
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_key(group, request):
     return client_address(request)
-
-
-def ip_hash(request) -> str:
-    """The client's address as a salted hash: enough to spot abuse, useless to anyone else."""
-    return hmac.new(settings.SECRET_KEY.encode(), client_address(request).encode(),
-                    hashlib.sha256).hexdigest()
 
 
 def _limited(request) -> bool:
@@ -191,10 +176,7 @@ def _keep_photos(request, upload_key: str) -> None:
                           "time; please send this one again in an hour.")
                    if _photos_limited(request) else None)
         if refusal is None:
-            try:
-                clean = clean_upload(upload)
-            except ImageRejected as error:
-                refusal = error.message
+            refusal, clean = _decoded(upload)
         if refusal is not None:
             failed.append(f"{upload.name[:80]}: {refusal}")
             continue
@@ -219,6 +201,22 @@ def _uploads_in(request) -> list[tuple]:
     in_rows = [(upload, caption, year) for _, upload, caption, year in sorted(
         uploads, key=lambda row: row[0])]
     return in_rows + [(upload, "", None) for upload in request.FILES.getlist("photos")]
+
+
+def _decoded(upload) -> tuple[str | None, object]:
+    """(why refused, or None; the cleaned image). Decoded in one of the site's few decoding
+    slots (``registry.budgets``): a large photograph takes a core for a second or more."""
+    slot = take_slot("photo-decode", settings.REGISTRY_PHOTO_DECODES_AT_ONCE,
+                     DECODE_SECONDS)
+    if slot is None:
+        return _("Many photographs are arriving right now; please send this one again in "
+                 "a minute."), None
+    try:
+        return None, clean_upload(upload)
+    except ImageRejected as error:
+        return error.message, None
+    finally:
+        give_back(slot)
 
 
 def _photos_limited(request) -> bool:

@@ -31,12 +31,6 @@ EXTREMES = ["0", "-5", "100000", "99999999999999999999", "1e5", "1.5", "nan", "i
             "0001-01-01", "9999-12-31", "10000-01-01", "2023-02-30", "true", "yes", "[]"]
 
 
-@pytest.fixture(autouse=True)
-def _downloads_unlimited(settings):
-    # Hundreds of exports from one test client: the download limit is not what is tested.
-    settings.REGISTRY_DOWNLOAD_RATE = "100000/h"
-
-
 @pytest.fixture
 def registry_with_people():
     PublishedPersonFactory(surname="Байтурсынов", given_name="Ахмет", birth_date="1872",

@@ -120,3 +120,27 @@ def test_photographs_of_a_form_never_sent_are_deleted_within_hours(client, setti
 
     assert list(SubmissionPhoto.objects.all()) == [new]
     assert not old.image.storage.exists(stored)
+
+
+def test_a_post_larger_than_any_form_holds_is_refused_unread(client, settings):
+    settings.REGISTRY_POST_MAX_BYTES = 20_000
+    response = sent(client, jpeg("big.jpg", (600, 400), noise=True))
+
+    assert response.status_code == 413
+    assert "Nothing was saved" in response.content.decode()
+    assert not SubmissionPhoto.objects.exists()
+
+
+def test_once_past_its_count_a_client_is_refused_before_its_post_is_read(settings):
+    settings.REGISTRY_UPLOAD_RATE = "1/h"
+    family = Client(REMOTE_ADDR="192.0.2.7")
+    sent(family, jpeg("a.jpg"))
+    told = sent(family, jpeg("b.jpg")).content.decode()  # inside the form, all kept
+    assert "Too many photographs" in told and 'name="surname"' in told
+
+    refused = sent(family, jpeg("c.jpg"))
+
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert "your browser keeps what you typed" in refused.content.decode()
+    assert SubmissionPhoto.objects.count() == 1
+    assert sent(Client(REMOTE_ADDR="198.51.100.8"), jpeg("d.jpg")).status_code == 400

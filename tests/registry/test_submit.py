@@ -213,7 +213,7 @@ def test_purge_erases_contact_data_after_the_configured_days(moderator, settings
 
 
 def test_behind_a_proxy_the_client_is_the_address_the_proxy_added(rf, settings):
-    from registry.views.submit import client_address
+    from registry.clients import client_address
 
     settings.REGISTRY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     # A client can send its own X-Forwarded-For; the proxy appends the real address last.
