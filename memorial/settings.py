@@ -335,11 +335,11 @@ REGISTRY_POST_MAX_BYTES = REGISTRY_PHOTOS_PER_POST * REGISTRY_PHOTO_MAX_BYTES + 
 REGISTRY_LARGE_POSTS_AT_ONCE = int(os.environ.get("REGISTRY_LARGE_POSTS_AT_ONCE", "1"))
 # Photographs decoded at once across all workers (each takes a core for a second or more).
 REGISTRY_PHOTO_DECODES_AT_ONCE = int(os.environ.get("REGISTRY_PHOTO_DECODES_AT_ONCE", "1"))
-# Pages no kept copy answers (a search, a filter) computed at once for one client, across
-# all workers: beyond it the client is asked to wait a moment (registry/page_cache.py).
-# The load benchmark, whose 200 simulated visitors share one address, raises it.
+# Pages no kept copy answers (a search, a filter) computed at once for one client, and
+# how many a minute, in each worker (registry/page_cache.py): beyond, the client is asked
+# to wait a moment. The load benchmark, whose 200 simulated visitors share one address,
+# raises both.
 REGISTRY_RENDERS_PER_CLIENT = int(os.environ.get("REGISTRY_RENDERS_PER_CLIENT", "1"))
-# ...and how many such pages one client may have computed (kept pages are not counted).
 REGISTRY_RENDER_RATE = os.environ.get("REGISTRY_RENDER_RATE", "30/m")
 # Photographs of a form never sent are deleted after this (purge_submitter_data, hourly).
 REGISTRY_UNSENT_PHOTO_HOURS = 6

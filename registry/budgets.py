@@ -13,6 +13,10 @@ from the worker's memory, without asking the database (a script retrying in a lo
 150 requests a second).
 """
 
+import re
+import threading
+import time
+
 from django.core.cache import caches
 from django.utils.crypto import get_random_string
 
@@ -76,3 +80,59 @@ class GivenBackAtTheEnd:
         for key in self._keys:
             give_back(key)
         self._keys = ()
+
+
+# --- in this worker only ---------------------------------------------------------------
+# For work asked on every first visit (a search no kept page answers), the shared cache's
+# round trips would cost each visitor a millisecond or two; counted in the worker's own
+# memory, a client gets the limit once per worker, which still bounds it.
+
+_local_turns: dict[str, int] = {}
+_local_lock = threading.Lock()
+RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def take_local_turn(kind: str, client: str, limit: int) -> str | None:
+    """One of the client's ``limit`` turns of ``kind`` in this worker, or None."""
+    key = f"{kind}:{client}"
+    with _local_lock:
+        if _local_turns.get(key, 0) >= limit:
+            return None
+        _local_turns[key] = _local_turns.get(key, 0) + 1
+    return key
+
+
+def give_back_local(key: str | None) -> None:
+    if key is None:
+        return
+    with _local_lock:
+        left = _local_turns.get(key, 0) - 1
+        if left > 0:
+            _local_turns[key] = left
+        else:
+            _local_turns.pop(key, None)
+
+
+def over_local_rate(kind: str, client: str, rate: str) -> bool:
+    """Count one for the client in this worker; True once past ``rate`` ("30/m",
+    django-ratelimit's syntax) in the current window."""
+    count, seconds = per_period(rate)
+    window = int(time.time() // seconds)
+    key = f"rate:{kind}:{client}:{window}"
+    local = caches["default"]
+    local.add(key, 0, seconds)
+    try:
+        return local.incr(key) > count
+    except ValueError:  # expired between the two calls: a new window
+        local.set(key, 1, seconds)
+        return False
+
+
+def per_period(rate: str) -> tuple[int, int]:
+    """("30/m") -> (30, 60): how many, in how many seconds."""
+    found = RATE.match(rate.strip())
+    if not found:
+        raise ValueError(f"not a rate: {rate!r} (e.g. 30/m, 5/10m)")
+    count, multiple, unit = found.groups()
+    return int(count), int(multiple or 1) * PERIODS[unit]

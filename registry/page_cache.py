@@ -43,11 +43,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
 
-from registry.budgets import give_back, refused_lately, remember_refusal, take_slot
-from registry.clients import client_address, ip_hash
+from registry.budgets import give_back_local, over_local_rate, take_local_turn
+from registry.clients import client_address
 from registry.freshness import (
     SHARED_CACHE,
     Changes,
@@ -142,19 +140,18 @@ def cached_public_page(view=None, *, per_visitor: tuple[PerVisitorValue, ...] = 
                     return _response_from(kept, request, per_visitor)
                 # One client computes one page at a time (registry/budgets.py): a script
                 # asking for many uncached searches at once does not take every core.
-                client = ip_hash(request)
-                reason = refused_lately("render", client) or (
-                    "rate" if _renders_over_rate(request) else None)
-                own = None if reason else take_slot(
-                    f"render:{client}", settings.REGISTRY_RENDERS_PER_CLIENT, TURN_SECONDS)
+                # Counted in this worker's memory: no round trip on a first visit.
+                client = client_address(request)
+                over = over_local_rate("render", client, settings.REGISTRY_RENDER_RATE)
+                own = None if over else take_local_turn(
+                    "render", client, settings.REGISTRY_RENDERS_PER_CLIENT)
                 if own is None:
-                    remember_refusal("render", client, reason or "busy")
-                    return _one_at_a_time(request, per_minute=(reason == "rate"))
+                    return _one_at_a_time(request, per_minute=over)
                 try:
                     return _render_and_keep(view, request, args, kwargs, key, generation,
                                             per_visitor, person_page)
                 finally:
-                    give_back(own)
+                    give_back_local(own)
             finally:
                 _end_turn(key, everywhere=state != LATE)
         # Another request looks at this page now: a late page is served meanwhile, and one
@@ -188,17 +185,6 @@ def _one_at_a_time(request, *, per_minute: bool = False) -> HttpResponse:
         response["Refresh"] = str(seconds)
     response["Retry-After"] = str(seconds)
     return response
-
-
-def _renders_over_rate(request) -> bool:
-    """Count one page computed for this client; True once past REGISTRY_RENDER_RATE (a
-    person reads what they asked for; a script asking for page after page does not)."""
-    return is_ratelimited(request, group="registry.render", key=_client,
-                          rate=settings.REGISTRY_RENDER_RATE, method=ALL, increment=True)
-
-
-def _client(group, request) -> str:
-    return client_address(request)
 
 
 def _state(kept, generation: Generation) -> tuple[str | None, Changes | None]:
