@@ -21,3 +21,8 @@ def ip_hash(request) -> str:
     """The client's address as a salted hash: enough to spot abuse, useless to anyone else."""
     return hmac.new(settings.SECRET_KEY.encode(), client_address(request).encode(),
                     hashlib.sha256).hexdigest()
+
+
+def rate_key(group, request) -> str:
+    """django-ratelimit's ``key``: every limit per client counts by its address."""
+    return client_address(request)

@@ -13,8 +13,6 @@ away, and one at a time for each client. Anyone over a limit is asked to come ba
 from functools import wraps
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
@@ -27,7 +25,8 @@ from registry.budgets import (
     take_slot,
     take_turn,
 )
-from registry.clients import client_address, ip_hash
+from registry.clients import ip_hash, rate_key
+from registry.middleware import come_back_later
 
 RATE_GROUP = "registry.download"
 # A slot whose worker died frees itself after this; a download streams in seconds (10,000
@@ -86,29 +85,18 @@ def _give_back_all(keys) -> None:
 
 def _refused(request, reason: str):
     if reason == "rate":
-        return _come_back(request, RETRY_AFTER_RATE, _(
+        seconds, message = RETRY_AFTER_RATE, _(
             "You have downloaded many lists in a short time. Please come back later; "
-            "the registry keeps its readers' pages quick for everyone."))
-    return _come_back(request, RETRY_AFTER_BUSY, _(
-        "Other lists are being prepared right now. Please try again in half a minute."))
+            "the registry keeps its readers' pages quick for everyone.")
+    else:
+        seconds, message = RETRY_AFTER_BUSY, _(
+            "Other lists are being prepared right now. Please try again in half a minute.")
+    return come_back_later(request, message, seconds=seconds,
+                           json_paths=("/api/", "/export/"))
 
 
 def _downloads_of(request, *, count_one: bool) -> dict:
     """django-ratelimit's usage for this client: the downloads it started in the rate's
     window (``count``, one more when ``count_one``) and how many it may (``limit``)."""
-    return get_usage(request, group=RATE_GROUP, key=_client,
+    return get_usage(request, group=RATE_GROUP, key=rate_key,
                      rate=settings.REGISTRY_DOWNLOAD_RATE, method=ALL, increment=count_one)
-
-
-def _client(group, request) -> str:
-    return client_address(request)
-
-
-def _come_back(request, seconds: int, message: str):
-    if request.path.startswith(("/api/", "/export/")):
-        response = JsonResponse({"error": message}, status=429,
-                                json_dumps_params={"ensure_ascii": False})
-    else:
-        response = render(request, "503.html", {"message": message}, status=429)
-    response["Retry-After"] = str(seconds)
-    return response

@@ -45,13 +45,24 @@ class TimeLimitMiddleware:
 
 def busy_response(request):
     """503 with ``Retry-After``: the registry could not answer this visitor in time."""
-    message = _("The registry is very busy and could not answer in time. "
-                "Please try again in a moment.")
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"error": message}, status=503)
+    return come_back_later(request, _("The registry is very busy and could not answer in "
+                                      "time. Please try again in a moment."),
+                           seconds=RETRY_AFTER_SECONDS, status=503)
+
+
+def come_back_later(request, message: str, *, seconds: int, status: int = 429,
+                    refresh: bool = False, json_paths: tuple[str, ...] = ("/api/",)):
+    """A refusal with a way back: ``{"error": message}`` where machines read (``json_paths``),
+    else the page that says so; ``Retry-After`` either way. ``refresh``: a browser asks for
+    the page again by itself after ``seconds`` (no JavaScript needed)."""
+    if request.path.startswith(json_paths):
+        response = JsonResponse({"error": message}, status=status,
+                                json_dumps_params={"ensure_ascii": False})
     else:
-        response = render(request, "503.html", {"message": message}, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response = render(request, "503.html", {"message": message}, status=status)
+        if refresh:
+            response["Refresh"] = str(seconds)
+    response["Retry-After"] = str(seconds)
     return response
 
 
@@ -92,19 +103,20 @@ class UploadGateMiddleware:
             if length > settings.REGISTRY_POST_MAX_BYTES:
                 return render(request, "400.html", status=413)
             if _over_upload_rate(request):
-                return _go_back_later(request, 3600, _(
+                return come_back_later(request, _(
                     "Too many photographs have come from your connection in a short time. "
                     "Please go back and send the form again in an hour: your browser keeps "
-                    "what you typed."))
+                    "what you typed."), seconds=3600)
             if length > LARGE_POST_BYTES:
                 # Reading and parsing a post of photographs takes a core for a second or
                 # more: a few at a time across the site, the other cores for visitors.
                 slot = take_slot("large-post", settings.REGISTRY_LARGE_POSTS_AT_ONCE,
                                  LARGE_POST_SECONDS)
                 if slot is None:
-                    return _go_back_later(request, 60, _(
+                    return come_back_later(request, _(
                         "Many photographs are arriving right now. Please go back and send "
-                        "the form again in a minute: your browser keeps what you typed."))
+                        "the form again in a minute: your browser keeps what you typed."),
+                        seconds=60)
                 try:
                     return self.get_response(request)
                 finally:
@@ -112,18 +124,12 @@ class UploadGateMiddleware:
         return self.get_response(request)
 
 
-def _go_back_later(request, seconds: int, message: str):
-    response = render(request, "503.html", {"message": message}, status=429)
-    response["Retry-After"] = str(seconds)
-    return response
-
-
 def _over_upload_rate(request) -> bool:
-    from registry.clients import client_address
+    from registry.clients import rate_key
     from registry.views.submit import UPLOAD_RATE_GROUP
 
     usage = get_usage(request, group=UPLOAD_RATE_GROUP,
-                      key=lambda group, request: client_address(request),
+                      key=rate_key,
                       rate=settings.REGISTRY_UPLOAD_RATE, method="POST", increment=False)
     # Past it, not at it: the post that reaches the count is read, and the view says so
     # inside the form with everything typed; only the ones after are refused unread.

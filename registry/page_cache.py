@@ -36,9 +36,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -54,7 +53,7 @@ from registry.freshness import (
     current_generation,
     profile_version,
 )
-from registry.middleware import busy_response
+from registry.middleware import busy_response, come_back_later
 from registry.models import Person
 
 PAGE_SECONDS = 600
@@ -177,14 +176,7 @@ def _one_at_a_time(request, *, per_minute: bool = False) -> HttpResponse:
         seconds, message = ONE_AT_A_TIME_SECONDS, _(
             "Your previous search is still being prepared. This page will load again in a "
             "moment.")
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"error": message}, status=429,
-                                json_dumps_params={"ensure_ascii": False})
-    else:
-        response = render(request, "503.html", {"message": message}, status=429)
-        response["Refresh"] = str(seconds)
-    response["Retry-After"] = str(seconds)
-    return response
+    return come_back_later(request, message, seconds=seconds, refresh=True)
 
 
 def _state(kept, generation: Generation) -> tuple[str | None, Changes | None]:

@@ -21,7 +21,7 @@ from django_ratelimit.core import is_ratelimited
 
 from registry import moderation
 from registry.budgets import give_back, take_slot
-from registry.clients import client_address, ip_hash
+from registry.clients import ip_hash, rate_key
 from registry.forms import FORMSETS, PersonForm, PhotoFormSet, SubmitterForm, proposed_data
 from registry.images import ImageRejected, clean_upload, pixels_of
 from registry.models import Person, Submission, SubmissionPhoto
@@ -37,14 +37,10 @@ DECODE_SECONDS = 60  # a decoding slot whose worker died frees itself after this
 PHOTO_ROW = re.compile(r"^photos-(\d{1,4})-image$")
 
 
-def _rate_key(group, request):
-    return client_address(request)
-
-
 def _limited(request) -> bool:
     """Count this submission for its client; True once the client is over the rate. Only
     complete submissions count: fixing a mistake in the form costs nothing."""
-    return is_ratelimited(request, group=RATE_GROUP, key=_rate_key,
+    return is_ratelimited(request, group=RATE_GROUP, key=rate_key,
                           rate=settings.REGISTRY_SUBMISSION_RATE, method="POST",
                           increment=True)
 
@@ -52,7 +48,7 @@ def _limited(request) -> bool:
 def _uploads_limited(request) -> bool:
     """Decoding photographs is the costly part of a form: every post that carries files
     counts, complete or not, at a more generous rate than submissions."""
-    return is_ratelimited(request, group=UPLOAD_RATE_GROUP, key=_rate_key,
+    return is_ratelimited(request, group=UPLOAD_RATE_GROUP, key=rate_key,
                           rate=settings.REGISTRY_UPLOAD_RATE, method="POST", increment=True)
 
 
@@ -221,7 +217,7 @@ def _decoded(upload) -> tuple[str | None, object]:
 
 def _photos_limited(request) -> bool:
     """Count one photograph to decode for its client; True once over the hourly rate."""
-    return is_ratelimited(request, group=PHOTO_RATE_GROUP, key=_rate_key,
+    return is_ratelimited(request, group=PHOTO_RATE_GROUP, key=rate_key,
                           rate=settings.REGISTRY_PHOTO_RATE, method="POST", increment=True)
 
 
