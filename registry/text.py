@@ -23,7 +23,3 @@ STRAY_JOINERS = re.compile(r"(?<!\w)[\u200c\u200d]+|[\u200c\u200d]+(?!\w)")
 def visible_text(text: str) -> str:
     """``text`` without invisible direction controls and zero-width characters."""
     return STRAY_JOINERS.sub("", HIDDEN_CONTROLS.sub("", text))
-
-
-def has_hidden_controls(text: str) -> bool:
-    return visible_text(text) != text
