@@ -27,7 +27,14 @@ from registry.models import (
     YearKey,
 )
 from registry.reference import load_reference_data
-from registry.search_index import Vocabulary, key_rows, listing, names_of, year_rows
+from registry.search_index import (
+    Vocabulary,
+    key_rows,
+    listing,
+    names_of,
+    year_bits,
+    year_rows,
+)
 
 DEMO_MARKER = "Demo record: a fictional person generated for demonstration."
 CHUNK = 2000
@@ -298,14 +305,16 @@ class DemoGenerator:
         events, variants, relationships, keys, years = [], [], [], [], []
         previous_man = None
         for person_id, person in zip(ids, people, strict=True):
-            keys += key_rows(person_id, names_of(person["fields"], person["variants"]),
-                             **listing(person["fields"]), vocabulary=self.vocabulary)
             person_events = [{"person_id": person_id, **event, "date": parse(event["date"])}
                              for event in person["events"]]
             events += person_events
-            years += year_rows(person_id, [
+            person_years = year_rows(person_id, [
                 person["fields"].get("birth_date"), person["fields"].get("death_date"),
                 *(event["date"] for event in person_events if event["kind"] == "arrest")])
+            years += person_years
+            keys += key_rows(person_id, names_of(person["fields"], person["variants"]),
+                             **listing(person["fields"]), year_bits=year_bits(person_years),
+                             vocabulary=self.vocabulary)
             variants += [{"person_id": person_id, **variant} for variant in person["variants"]]
             # Some wives were sent to camps because their husbands were shot.
             if person["fields"]["sex"] == "female" and previous_man and self.rng.random() < 0.3:

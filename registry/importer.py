@@ -51,6 +51,7 @@ from registry.search_index import (
     listing,
     names_of,
     reindex_people,
+    year_bits,
     year_rows,
 )
 
@@ -467,7 +468,9 @@ class RecordImporter:
         variants = [{"surname": surname, "given_name": given_name, "patronymic": patronymic}
                     for surname, given_name, patronymic in values.get("name_variants") or ()]
         return key_rows(None, names_of(values, variants),
-                        **listing({**values, "status": self.status}), vocabulary=vocabulary)
+                        **listing({**values, "status": self.status}),
+                        year_bits=year_bits(self._year_key_rows(values, vocabulary)),
+                        vocabulary=vocabulary)
 
     def _year_key_rows(self, values: dict, vocabulary: Vocabulary) -> list[dict]:
         return year_rows(None, [values.get(column)

@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Exists,
+    F,
     FilteredRelation,
     IntegerField,
     Max,
@@ -51,6 +52,7 @@ from django.db.models.lookups import Exact
 from registry.models import NameKey, NameSound, NameSpelling, Person, YearKey
 from registry.names import TokenKeys, search_keys
 from registry.replicas import reading_connection
+from registry.search_index import year_bit
 
 MAX_WORDS = 5
 MAX_QUERY_LENGTH = 200
@@ -173,7 +175,11 @@ def ranked_people(query: str | ParsedQuery,
     readings = [tiers for tiers, _ in sorted(counted, key=lambda reading: reading[1])]
     lead, *others = [tiers("") for tiers in readings[:1]] + [
         tiers("", probe=True) for tiers in readings[1:]]
-    branches, lead_params = _branches(lead, within=within)
+    # A year the keys carry as bits is checked while the leading word's keys are scanned;
+    # any other year on each person found, with one probe of their year keys.
+    bits = {year: year_bit(year) for year in parsed.years}
+    branches, lead_params = _branches(lead, within=within,
+                                      years=[bit for bit in bits.values() if bit])
     if not branches:
         return Ranking(NOTHING, [])
     sql = (f"SELECT person_id, sort_name, MAX(score) AS score "
@@ -191,8 +197,7 @@ def ranked_people(query: str | ParsedQuery,
         scores.append(f"word_{number}")
         conditions.append(f"word_{number} IS NOT NULL")
     params += lead_params
-    for year in parsed.years:
-        # Checked on the people who match every word: one probe of their year keys each.
+    for year in (year for year, bit in bits.items() if not bit):
         spans = _spans_holding(year).filter(person_id=RawSQL("scored.person_id", []))
         spans_sql, spans_params = spans.values("pk").query.sql_with_params()
         conditions.append(f"EXISTS ({spans_sql})")
@@ -234,12 +239,16 @@ def _keys_matched(tiers: list[tuple[Q, int]], *, count: bool) -> list[int]:
 
 
 def _branches(tiers: list[tuple[Q, int]], *, within: QuerySet[Person] | None = None,
-              person: RawSQL | None = None) -> tuple[list[str], list]:
+              person: RawSQL | None = None, years: Iterable[int] = ()) -> tuple[list[str], list]:
     """One index-only scan of published keys per kind of match of a word, with its score:
-    ``(person_id, sort_name, score)`` rows, for the people ``within`` or one ``person``."""
+    ``(person_id, sort_name, score)`` rows, for the people ``within`` or one ``person``,
+    who lived in every year of ``years`` (bits of ``year_bits``)."""
     branches, params = [], []
     for condition, points in tiers:
         keys = NameKey.objects.filter(condition, published=True)
+        for bit in years:
+            keys = keys.alias(**{f"year_{bit}": F("year_bits").bitand(bit)}).filter(
+                **{f"year_{bit}__gt": 0})
         if within is not None:
             keys = keys.filter(person_id__in=within.values("pk"))
         if person is not None:

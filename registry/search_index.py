@@ -124,10 +124,11 @@ def names_of(fields: dict, variants: Iterable[dict] = ()) -> Iterator[str]:
 
 
 def key_rows(person_id: int | None, names: Iterable[str], *, published: bool, sort_name: str,
-             vocabulary: Vocabulary | None = None) -> list[dict]:
-    """Rows for ``BulkInserter(NameKey)``: one per distinct spelling of the person's names."""
+             year_bits: int = 0, vocabulary: Vocabulary | None = None) -> list[dict]:
+    """Rows for ``BulkInserter(NameKey)``: one per distinct spelling of the person's names
+    (``year_bits``: of the person's ``year_rows``)."""
     return [{"person_id": person_id, "key": key, "published": published,
-             "sort_name": sort_name}
+             "sort_name": sort_name, "year_bits": year_bits}
             for key in sorted(folded_keys(names, vocabulary))]
 
 
@@ -158,9 +159,34 @@ def _year_rows(person_id: int | None,
             for first, last in sorted(spans)]
 
 
+# The years a name key carries as bits (bit i: FIRST_YEAR_BIT + i): the years of the Terror,
+# the camps and the births of those repressed then, which visitors type most. 63 of them,
+# as a PostgreSQL bigint is signed. A year outside is checked on the year keys instead.
+FIRST_YEAR_BIT = 1890
+YEARS_IN_BITS = range(FIRST_YEAR_BIT, FIRST_YEAR_BIT + 63)
+
+
+def year_bit(year: int) -> int | None:
+    """The bit of ``year`` in ``NameKey.year_bits``; None for a year it does not carry."""
+    return 1 << (year - FIRST_YEAR_BIT) if year in YEARS_IN_BITS else None
+
+
+def year_bits(spans: Iterable[dict]) -> int:
+    """Every year of these ``year_rows`` that the bits carry: a year is set exactly when
+    a span holds it, so a search needs no other check for it."""
+    bits = 0
+    for span in spans:
+        first = max(span["first_year"], YEARS_IN_BITS.start)
+        last = min(span["last_year"], YEARS_IN_BITS.stop - 1)
+        if first <= last:
+            bits |= ((1 << (last - first + 1)) - 1) << (first - FIRST_YEAR_BIT)
+    return bits
+
+
 @transaction.atomic
-def reindex_years(person_ids: Iterable[int]) -> int:
-    """Replace the year keys of these people with spans of their current dates."""
+def reindex_years(person_ids: Iterable[int]) -> dict[int, int]:
+    """Replace the year keys of these people with spans of their current dates, and the
+    years their name keys carry; returns those ``year_bits`` by person."""
     person_ids = list(person_ids)
     bounds: dict[int, list[tuple]] = {pk: [] for pk in person_ids}
     for pk, *dates in Person.objects.filter(pk__in=person_ids).values_list(
@@ -172,9 +198,16 @@ def reindex_years(person_ids: Iterable[int]) -> int:
             "person_id", "date_lower", "date_upper"):
         bounds[pk].append((lower, upper))
     YearKey.objects.filter(person_id__in=person_ids).delete()
-    rows = [YearKey(**row) for pk, dates in bounds.items() for row in _year_rows(pk, dates)]
-    YearKey.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    spans = {pk: _year_rows(pk, dates) for pk, dates in bounds.items()}
+    YearKey.objects.bulk_create([YearKey(**row) for rows in spans.values() for row in rows],
+                                batch_size=2000)
+    people_by_bits: dict[int, list[int]] = {}
+    for pk, rows in spans.items():
+        people_by_bits.setdefault(year_bits(rows), []).append(pk)
+    for bits, people in people_by_bits.items():
+        NameKey.objects.filter(person_id__in=people).exclude(year_bits=bits).update(
+            year_bits=bits)
+    return {pk: bits for bits, people in people_by_bits.items() for pk in people}
 
 
 @transaction.atomic
@@ -182,7 +215,7 @@ def reindex_people(person_ids: Iterable[int]) -> int:
     """Replace the keys of these people with keys made from their current names and
     dates; returns the number of name keys."""
     person_ids = list(person_ids)
-    reindex_years(person_ids)
+    bits = reindex_years(person_ids)
     people = Person.objects.filter(pk__in=person_ids).values("pk", "status", *NAME_FIELDS)
     variants: dict[int, list[dict]] = {}
     for variant in NameVariant.objects.filter(person_id__in=person_ids).values(
@@ -192,7 +225,8 @@ def reindex_people(person_ids: Iterable[int]) -> int:
     vocabulary = Vocabulary()
     rows = [NameKey(**row) for person in people
             for row in key_rows(person["pk"], names_of(person, variants.get(person["pk"], [])),
-                                **listing(person), vocabulary=vocabulary)]
+                                **listing(person), year_bits=bits[person["pk"]],
+                                vocabulary=vocabulary)]
     NameKey.objects.bulk_create(rows, batch_size=2000)
     vocabulary.write()
     return len(rows)

@@ -16,10 +16,11 @@ class NameKey(models.Model):
     not to the person, and live once in the vocabulary (``NameSpelling``, ``NameSound``):
     a search turns them into spellings first, then finds people by spelling here.
 
-    ``published`` and ``sort_name`` copy the person's status and name so that a visitor's
-    search ranks, orders and counts from one index of the keys alone, without reading a
-    person row per match (docs/performance.md). They follow the person on every save,
-    which is why a status changes only through ``save()`` (registry/moderation.py).
+    ``published``, ``sort_name`` and ``year_bits`` copy the person's status, name and years
+    so that a visitor's search ranks, orders and counts from one index of the keys alone,
+    without reading a person row per match (docs/performance.md). They follow the person
+    on every save, which is why a status changes only through ``save()``
+    (registry/moderation.py).
     """
 
     # No constraint in the database: keys are rebuilt from the names and deleted with
@@ -30,6 +31,10 @@ class NameKey(models.Model):
     key = models.CharField(_("key"), max_length=150)
     published = models.BooleanField(_("person published"), default=False)
     sort_name = models.CharField(_("sort name"), max_length=460, blank=True)
+    # The person's years (see YearKey) as bits, for the years most searched: a query such
+    # as "Kim 1937" keeps the right people while it scans the keys' index, rather than
+    # checking a year key per holder of the surname (registry.search_index.year_bits).
+    year_bits = models.BigIntegerField(_("years as bits"), default=0)
 
     class Meta:
         verbose_name = _("name search key")
@@ -37,8 +42,8 @@ class NameKey(models.Model):
         indexes = [
             models.Index(fields=["key", "person"], name="namekey_key_person"),
             # Visitors' searches: index-only ranking of published people, in name order.
-            models.Index(fields=["key", "person", "sort_name"],
-                         condition=models.Q(published=True), name="namekey_published_key"),
+            models.Index(fields=["key", "person", "sort_name", "year_bits"],
+                         condition=models.Q(published=True), name="namekey_published_years"),
         ]
 
     def __str__(self):

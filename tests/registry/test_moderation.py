@@ -337,6 +337,7 @@ def test_merge_moves_everything_and_undo_puts_it_back(moderator, client):
     assert not Relationship.objects.filter(person=survivor, relative=survivor).exists()
     assert {v.surname for v in survivor.variants.all()} == {"Дулатулы", "Dulatov"}
     assert survivor.occupation == "поэт"  # a blank field filled from the duplicate
+    assert search(client, "Дулатов Миржакып 1928") == [survivor.pk]  # the arrest moved
     response = client.get(f"/people/{duplicate.pk}/")
     assert response.status_code == 301
     assert response["Location"] == f"/people/{survivor.pk}/"
@@ -353,6 +354,12 @@ def test_merge_moves_everything_and_undo_puts_it_back(moderator, client):
     assert not NameVariant.objects.filter(person=survivor, surname="Dulatov").exists()
     assert survivor.occupation == ""
     assert client.get(f"/people/{duplicate.pk}/").status_code == 200
+    assert search(client, "Дулатов 1928") == [duplicate.pk]  # the arrest went back
+
+
+def search(client, query):
+    return [person["id"] for person in
+            client.get("/api/v1/people/", {"q": query}).json()["results"]]
 
 
 def test_merge_refuses_itself_and_a_merged_target(moderator):

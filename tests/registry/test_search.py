@@ -4,6 +4,8 @@ import csv
 import io
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 
 from registry.importer import COLUMNS
@@ -468,6 +470,43 @@ def test_a_year_finds_imported_people_by_birth_arrest_and_death(client):
     assert api_names(client, "Ivanova 1910") == []
 
 
+@pytest.mark.parametrize(("year", "found_her"), [
+    (1887, False), (1888, True), (1889, True),  # before the years the name keys carry
+    (1890, True), (1892, True), (1893, False),  # the first of them
+    (1936, False), (1951, True), (1952, True),  # the last of them
+    (1953, True), (1954, False),  # and after
+])
+def test_a_year_at_either_end_of_the_years_kept_with_the_names(client, year, found_her):
+    """A search checks the years most typed beside the name's keys and the others apart:
+    both readings find the same people."""
+    woman = PublishedPersonFactory(surname="Ким", given_name="Анна", patronymic="",
+                                   birth_date="около 1890",
+                                   death_date="между 1951 и 1953")
+    EventFactory(person=woman, kind=RepressionEvent.Kind.ARREST, date="1937")
+    PublishedPersonFactory(surname="Ким", given_name="Борис", birth_date="1936")
+
+    assert (api_names(client, f"Ким {year}") == ["Ким Анна"]) == found_her
+    assert (found(f"Ким {year}") == [woman]) == found_her
+
+
+def test_the_years_kept_with_the_names_follow_every_way_a_person_is_written():
+    """Saved, imported or generated, a person's name keys carry the years that their year
+    keys hold, as a save remakes them."""
+    from registry.search_index import reindex_people
+    from tests.registry.test_importer import GOOD, HEADER, run_import
+
+    run_import(HEADER + GOOD)
+    call_command("generate_demo", count=50, seed=5)
+    EventFactory(person=PublishedPersonFactory(surname="Ким", birth_date="1901"),
+                 kind=RepressionEvent.Kind.ARREST, date="между 1936 и 1938")
+    written = set(NameKey.objects.values_list("person_id", "key", "year_bits"))
+
+    reindex_people(Person.objects.values_list("pk", flat=True))
+
+    assert written == set(NameKey.objects.values_list("person_id", "key", "year_bits"))
+    assert NameKey.objects.exclude(year_bits=0).values("person_id").distinct().count() > 50
+
+
 def test_the_migration_makes_the_year_keys_the_services_make():
     import importlib
 
@@ -492,3 +531,11 @@ def test_the_migration_makes_the_year_keys_the_services_make():
         (born_about.pk, 1898, 1902), (born_about.pk, 1938, 1938),
         (born_about.pk, 1936, 1937)}  # the sentence is no arrest; "before 1905" is open
     assert not YearKey.objects.filter(person=before).exists()
+
+    carried = set(NameKey.objects.values_list("person_id", "key", "year_bits"))
+    NameKey.objects.update(year_bits=0)
+    importlib.import_module("registry.migrations.0019_name_keys_carry_years").fill_year_bits(
+        django_apps, connection.schema_editor())
+    assert set(NameKey.objects.values_list("person_id", "key", "year_bits")) == carried
+    assert {bits for person, _, bits in carried if person == born_about.pk} == {
+        sum(1 << (year - 1890) for year in (1898, 1899, 1900, 1901, 1902, 1936, 1937, 1938))}
