@@ -104,6 +104,8 @@ class RelativeForm(forms.Form):
 
 
 class SourceForm(forms.Form):
+    # The record's citation a correction's row was prefilled from, as EventForm.id.
+    id = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     title = LineField(
         label=_("Document"), max_length=400, required=False,
         help_text=_("E.g. certificate of rehabilitation, reply of the KNB archive."))
@@ -138,37 +140,54 @@ class SubmitterForm(forms.Form):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
 
+class RowsOfTheRecordFormSet(forms.BaseFormSet):
+    """Rows of a correction form, some prefilled from the record's own events or citations
+    (their ``id``): only those can be ticked for removal, with ``removal_label``."""
+
+    removal_label = _("Remove")
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if (form.initial or {}).get("id"):
+            form.fields["DELETE"].label = self.removal_label
+        else:
+            del form.fields["DELETE"]
+
+    def rows(self) -> list[dict]:
+        """The rows as the submission keeps them: a row of the record ticked for removal
+        stays as a proposal to remove it (``{"id": …, "remove": "1"}``), for the
+        moderator; a new row has no ``id``; blank rows are left out."""
+        rows = []
+        for form in self.forms:
+            values = {name: _text(form.cleaned_data.get(name)) for name in form.fields
+                      if name != "DELETE"}
+            if form.cleaned_data.get("DELETE"):
+                if values.get("id"):
+                    rows.append({"id": values["id"], "remove": "1"})
+            elif any(values.values()):
+                if not values["id"]:
+                    del values["id"]
+                rows.append(values)
+        return rows
+
+
+class EventRowsFormSet(RowsOfTheRecordFormSet):
+    removal_label = _("Remove: this did not happen, or not like this")
+
+
+class SourceRowsFormSet(RowsOfTheRecordFormSet):
+    removal_label = _("Remove: this document is not about this person")
+
+
 # A hand-made row count is never believed past max_num (Django would build and show up to
 # 1,000 more rows of each: some 40 s of a worker for one forged post); more rows than that
 # come back as an error.
 VariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, absolute_max=30)
-class EventFormSet(forms.formset_factory(EventForm, extra=3, max_num=30, absolute_max=30,
-                                         can_delete=True)):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if (form.initial or {}).get("id"):  # only an event of the record can be removed
-            form.fields["DELETE"].label = _("Remove: this did not happen, or not like this")
-        else:
-            del form.fields["DELETE"]
-
-
-def _event_rows(formset) -> list[dict]:
-    """Events as rows; an event of the record that the family ticked to remove is kept
-    as a proposal to remove it (``{"id": …, "remove": "1"}``), for the moderator."""
-    rows = []
-    for form in formset.forms:
-        values = {name: _text(form.cleaned_data.get(name)) for name in form.fields
-                  if name != "DELETE"}
-        if form.cleaned_data.get("DELETE"):
-            if values.get("id"):
-                rows.append({"id": values["id"], "remove": "1"})
-        elif any(values.values()):
-            if not values["id"]:
-                del values["id"]  # a new event
-            rows.append(values)
-    return rows
+EventFormSet = forms.formset_factory(EventForm, formset=EventRowsFormSet, extra=3, max_num=30,
+                                     absolute_max=30, can_delete=True)
 RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, max_num=30, absolute_max=30)
-SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=30, absolute_max=30)
+SourceFormSet = forms.formset_factory(SourceForm, formset=SourceRowsFormSet, extra=2,
+                                      max_num=30, absolute_max=30, can_delete=True)
 PhotoFormSet = forms.formset_factory(PhotoForm, extra=3, max_num=10, absolute_max=10)
 
 FORMSETS = {"name_variants": (VariantFormSet, "variants"),
@@ -185,8 +204,8 @@ def proposed_data(person_form: PersonForm, formsets: dict) -> dict:
     """The submission's JSON from valid forms: CSV names, canonical dates, no blank rows."""
     data = {name: _text(value) for name, value in person_form.cleaned_data.items()}
     for key, formset in formsets.items():
-        if key == "events":
-            data[key] = _event_rows(formset)
+        if isinstance(formset, RowsOfTheRecordFormSet):
+            data[key] = formset.rows()
             continue
         rows = []
         for form in formset.forms:

@@ -60,9 +60,11 @@ PERSON_FIELDS = {
 DATE_FIELDS = {"birth_date", "death_date"}
 PART_LABELS = {"name_variants": _("other spellings"), "events": _("events"),
                "events_removed": _("events to remove"),
-               "sources": _("sources"), "relatives": _("relatives")}
+               "sources": _("sources"), "sources_removed": _("sources to remove"),
+               "relatives": _("relatives")}
 # Parts a correction may add; applied as a whole, each only adding what is new.
-PART_FIELDS = ("name_variants", "events", "events_removed", "sources", "relatives")
+PART_FIELDS = ("name_variants", "events", "events_removed", "sources", "sources_removed",
+               "relatives")
 EVENT_FIELDS = ("kind", "date", "place", "camp", "authority", "article", "sentence", "notes")
 
 
@@ -687,24 +689,15 @@ def _add_parts(person: Person, data: dict, parts: list[str], *, moderator,
     if "events" in parts:
         _add_events(person, data.get("events", []), moderator=moderator, reason=reason)
     if "events_removed" in parts:
-        for event in _events_to_remove(person, data.get("events", [])):
-            event._change_reason = reason
-            event._history_user = moderator
-            event.delete()  # the revision of the deletion keeps it
+        _remove(_rows_to_remove(person.events.all(), data.get("events", []), "kind"),
+                moderator=moderator, reason=reason)
     if "relatives" in parts:
         _add_relatives(person, data.get("relatives", []), moderator=moderator, reason=reason)
     if "sources" in parts:
-        for values in data.get("sources", []):
-            title = (values.get("title") or "").strip()[:400]
-            if not title:
-                continue
-            source = Source.objects.filter(title=title).first() or _save(
-                Source(title=title, kind=Source.Kind.FAMILY_DOCUMENT),
+        _add_sources(person, data.get("sources", []), moderator=moderator, reason=reason)
+    if "sources_removed" in parts:
+        _remove(_rows_to_remove(person.citations.all(), data.get("sources", []), "title"),
                 moderator=moderator, reason=reason)
-            detail = (values.get("detail") or "")[:300]
-            if not person.citations.filter(source=source, detail=detail).exists():
-                _save(Citation(person=person, source=source, detail=detail),
-                      moderator=moderator, reason=reason)
 
 
 EVENT_VALUES = (("date", "date"), ("place", "place_name"), ("camp", "camp_name"),
@@ -712,14 +705,51 @@ EVENT_VALUES = (("date", "date"), ("place", "place_name"), ("camp", "camp_name")
                 ("sentence", "sentence"), ("notes", "notes"))
 
 
-def _own_event(row: dict, events: dict) -> RepressionEvent | None:
-    """The person's event a correction's row was prefilled from (its ``id``), if any; an
-    id that is not one of this person's events is ignored."""
-    return events.get(str(row.get("id") or "").strip())
+def _own_row(row: dict, own: dict):
+    """The person's event or citation a correction's row was prefilled from (its ``id``),
+    if any; an id that is not one of this person's is ignored."""
+    return own.get(str(row.get("id") or "").strip())
 
 
-def _is_removal(row: dict) -> bool:
-    return bool(row.get("remove")) or not row.get("kind")
+def _is_removal(row: dict, required: str = "kind") -> bool:
+    """A row the family ticked for removal, or emptied of what it cannot be without."""
+    return bool(row.get("remove")) or not (row.get(required) or "").strip()
+
+
+def _rows_to_remove(own, rows: list[dict], required: str) -> list:
+    """Those of ``own`` (the person's events or citations) that ``rows`` propose to remove."""
+    own = {str(part.pk): part for part in own}
+    return [part for row in rows if _is_removal(row, required)
+            and (part := _own_row(row, own)) is not None]
+
+
+def _remove(parts, *, moderator, reason: str) -> None:
+    for part in parts:
+        part._change_reason = reason
+        part._history_user = moderator
+        part.delete()  # the revision of the deletion keeps it
+
+
+def _add_sources(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
+    """A row prefilled from a citation corrects that citation (its document and reference
+    as proposed); any other row cites the document unless the person already cites it so."""
+    own = {str(c.pk): c for c in person.citations.all()}
+    for values in rows:
+        if _is_removal(values, "title"):
+            continue  # a removal is applied only when chosen (``sources_removed``)
+        title = values["title"].strip()[:400]
+        detail = (values.get("detail") or "").strip()[:300]
+        source = Source.objects.filter(title=title).first() or _save(
+            Source(title=title, kind=Source.Kind.FAMILY_DOCUMENT),
+            moderator=moderator, reason=reason)
+        citation = _own_row(values, own)
+        if citation is None:
+            if not person.citations.filter(source=source, detail=detail).exists():
+                _save(Citation(person=person, source=source, detail=detail),
+                      moderator=moderator, reason=reason)
+        elif (citation.source_id, citation.detail) != (source.pk, detail):
+            citation.source, citation.detail = source, detail
+            _save(citation, moderator=moderator, reason=reason)
 
 
 def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
@@ -729,7 +759,7 @@ def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> 
     own = {str(e.pk): e for e in person.events.all()}
     by_kind_and_date = {(e.kind, str(e.date or "")): e for e in own.values()}
     for values in rows:
-        event = _own_event(values, own)
+        event = _own_row(values, own)
         if _is_removal(values):
             continue  # a removal is applied only when chosen (``events_removed``)
         identified = event is not None
@@ -757,12 +787,6 @@ def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> 
                                               if event.camp_name else None)
             event.full_clean()
             _save(event, moderator=moderator, reason=reason)
-
-
-def _events_to_remove(person: Person, rows: list[dict]) -> list[RepressionEvent]:
-    own = {str(e.pk): e for e in person.events.select_related("camp")}
-    return [event for row in rows if _is_removal(row)
-            and (event := _own_event(row, own)) is not None]
 
 
 def _add_relatives(person: Person, rows: list[dict], *, moderator, reason: str) -> None:
@@ -861,7 +885,9 @@ def correction_diff(submission: Submission) -> list[Change]:
                               "; ".join(new_variants)))
     # Compared in the form's own shape, so an unchanged prefilled row is not "new".
     current_data = person_as_data(person)
-    changes += _event_changes(person, data.get("events", []), current_data["events"])
+    changes += _row_changes(
+        data.get("events", []), current_data["events"], keys=EVENT_KEYS, text=_event_text,
+        field="events", label=_("events to add or correct"), required="kind")
     known_relatives = {(r["name"], r["relation"]) for r in current_data["relatives"]}
     new_relatives = [r for r in data.get("relatives", []) if (r.get("name") or "").strip()
                      and ((r.get("name") or "").strip(), r.get("relation") or "")
@@ -872,12 +898,9 @@ def correction_diff(submission: Submission) -> list[Change]:
             " ".join(filter(None, (r["name"].strip(), f"({kinds[r['relation']]})"
                                    if r.get("relation") in kinds else "")))
             for r in new_relatives)))
-    cited = {(c["title"], c["detail"]) for c in current_data["sources"]}
-    new_sources = [v for v in data.get("sources", []) if v.get("title")
-                   and (v["title"], v.get("detail") or "") not in cited]
-    if new_sources:
-        changes.append(Change("sources", str(_("sources to add")), "", "; ".join(
-            ", ".join(filter(None, (v["title"], v.get("detail")))) for v in new_sources)))
+    changes += _row_changes(
+        data.get("sources", []), current_data["sources"], keys=SOURCE_KEYS,
+        text=_source_text, field="sources", label=_("sources to add or correct"))
     return changes
 
 
@@ -890,33 +913,40 @@ def _event_text(row: dict) -> str:
                                   *(row.get(k) for k in EVENT_KEYS[1:-1]))))
 
 
-def _event_changes(person: Person, rows: list[dict], current: list[dict]) -> list[Change]:
-    """Events a correction adds or corrects, and those it proposes to remove. A row that
-    carries the id of one of the person's events is about that event."""
+SOURCE_KEYS = ("title", "detail")
+
+
+def _source_text(row: dict) -> str:
+    return ", ".join(filter(None, (row.get("title"), row.get("detail"))))
+
+
+def _row_changes(rows: list[dict], current: list[dict], *, keys, text, field: str, label,
+                 required: str = "title") -> list[Change]:
+    """Events or sources a correction adds or corrects, and those it proposes to remove
+    (``<field>_removed``). A row that carries the id of one of the person's own is about
+    that one; ``current`` are the person's own in the same shape."""
     def key(row):
-        return tuple(row.get(k) or "" for k in EVENT_KEYS)
+        return tuple((row.get(k) or "").strip() for k in keys)
 
     by_id = {row["id"]: row for row in current}
     unchanged = {key(row) for row in current}
     corrected, added, removed = [], [], []
     for row in rows:
         now = by_id.get(str(row.get("id") or "").strip())
-        if now is not None and _is_removal(row):
+        if now is not None and _is_removal(row, required):
             removed.append(now)
         elif now is not None and key(row) != key(now):
             corrected.append((now, row))
-        elif now is None and row.get("kind") and key(row) not in unchanged:
+        elif now is None and (row.get(required) or "").strip() and key(row) not in unchanged:
             added.append(row)
     changes = []
     if corrected or added:
         changes.append(Change(
-            "events", str(_("events to add or correct")),
-            "; ".join(_event_text(now) for now, _row in corrected),
-            "; ".join([*(_event_text(row) for _now, row in corrected),
-                       *(_event_text(row) for row in added)])))
+            field, str(label), "; ".join(text(now) for now, _row in corrected),
+            "; ".join([*(text(row) for _now, row in corrected), *(text(row) for row in added)])))
     if removed:
-        changes.append(Change("events_removed", str(_("events to remove")),
-                              "; ".join(_event_text(row) for row in removed), ""))
+        changes.append(Change(f"{field}_removed", str(PART_LABELS[f"{field}_removed"]),
+                              "; ".join(text(row) for row in removed), ""))
     return changes
 
 
@@ -935,7 +965,7 @@ def person_as_data(person: Person) -> dict:
                        "authority": e.authority, "article": e.article,
                        "sentence": e.sentence, "notes": e.notes}
                       for e in person.events.select_related("camp")]
-    data["sources"] = [{"title": c.source.title, "detail": c.detail}
+    data["sources"] = [{"id": str(c.pk), "title": c.source.title, "detail": c.detail}
                        for c in person.citations.select_related("source")]
     data["relatives"] = [
         # A link's note is the moderators' own; the form is public.

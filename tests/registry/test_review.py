@@ -11,7 +11,12 @@ from django.test import Client
 from registry import moderation
 from registry.models import ModerationLog, NamedRelative, Person, Relationship, Submission
 from registry.moderation import InvalidTransition
-from tests.factories import EventFactory, PendingSubmissionFactory, PublishedPersonFactory
+from tests.factories import (
+    CitationFactory,
+    EventFactory,
+    PendingSubmissionFactory,
+    PublishedPersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -463,3 +468,67 @@ def test_a_persons_history_shows_what_changed_in_its_parts(mod_client, moderator
     assert "Гульбахрам Сейфуллина" in parts  # the named relative added on acceptance
     assert "checked against the Book of Memory" in parts
     assert "added" in parts and "changed" in parts
+
+
+def test_a_corrected_archive_reference_corrects_that_citation(client, moderator):
+    person = PublishedPersonFactory()
+    certificate = CitationFactory(person=person, detail="№ 12")
+    posted = suggestion_as_posted(client, person)
+    assert posted["sources-0-id"] == str(certificate.pk)  # the row knows its citation
+    posted["sources-0-detail"] = "№ 12-п от 3.5.1958"
+    assert client.post(f"/people/{person.pk}/suggest/", posted).status_code == 302
+    submission = Submission.objects.get()
+
+    changes = {change.field: change for change in moderation.correction_diff(submission)}
+    assert set(changes) == {"sources"}
+    assert changes["sources"].current.endswith("№ 12")
+    moderation.submission_accept(submission=submission, moderator=moderator)
+
+    citation = person.citations.get()  # corrected, not a second citation beside the first
+    assert (citation.pk, citation.source_id, citation.detail) == (
+        certificate.pk, certificate.source_id, "№ 12-п от 3.5.1958")
+    assert citation.history.first().history_user == moderator
+
+
+def test_a_source_ticked_for_removal_goes_only_when_the_moderator_agrees(client, moderator):
+    person = PublishedPersonFactory()
+    kept = CitationFactory(person=person, detail="дело 1")
+    wrong = CitationFactory(person=person, detail="дело 2")
+    posted = suggestion_as_posted(client, person)
+    row = next(key[:-3] for key, value in posted.items()
+               if key.startswith("sources-") and key.endswith("-id") and value == str(wrong.pk))
+    posted[f"{row}-DELETE"] = "on"
+    client.post(f"/people/{person.pk}/suggest/", posted)
+    submission = Submission.objects.get()
+    changes = {change.field: change for change in moderation.correction_diff(submission)}
+    assert set(changes) == {"sources_removed"} and "дело 2" in changes["sources_removed"].current
+
+    moderation.submission_accept(submission=submission, moderator=moderator, fields=[])
+    assert person.citations.count() == 2  # not ticked: kept
+    assert "sources to remove" in moderation.declined_labels(
+        moderation.accepted_record(submission))
+
+    again = PendingSubmissionFactory(kind=Submission.Kind.CORRECTION, person=person,
+                                     data=submission.data)
+    moderation.submission_accept(submission=again, moderator=moderator,
+                                 fields=["sources_removed"], reason="another man's file")
+    assert list(person.citations.all()) == [kept]
+    removed = wrong.history.filter(history_type="-").get()  # the revision keeps it
+    assert (removed.history_user, removed.history_change_reason) == (moderator,
+                                                                    "another man's file")
+
+
+def test_a_citation_id_of_another_person_changes_nothing_of_theirs(moderator):
+    other = CitationFactory(detail="№ 7")
+    person = PublishedPersonFactory()
+    submission = PendingSubmissionFactory(
+        kind=Submission.Kind.CORRECTION, person=person,
+        data={**moderation.person_as_data(person), "sources": [
+            {"id": str(other.pk), "title": "Справка", "detail": "№ 8"},
+            {"id": str(other.pk), "remove": "1"}]})
+
+    moderation.submission_accept(submission=submission, moderator=moderator)
+
+    other.refresh_from_db()
+    assert other.detail == "№ 7"
+    assert [c.detail for c in person.citations.all()] == ["№ 8"]  # a new citation of theirs
