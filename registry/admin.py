@@ -34,6 +34,45 @@ from registry.models import (
 )
 from registry.templatetags.registry import life_years
 
+REASON_FIELD = "change_reason"
+
+
+class RevisedAdmin(SimpleHistoryAdmin):
+    """Every edit of a record, and every revert to an earlier revision, says why: the
+    change form asks for a reason, kept with the revision of the record and of each part
+    changed with it (its events, names, sources…), beside who and when."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            base = kwargs.get("form", self.form)
+            kwargs["form"] = type(f"Reasoned{base.__name__}", (base,), {
+                REASON_FIELD: forms.CharField(
+                    label=_("Why this change"), max_length=500,
+                    help_text=_("Kept with this revision in the record's history, e.g. "
+                                "“birth date from the rehabilitation certificate”."))})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return [name for name in super().get_fields(request, obj) if name != REASON_FIELD]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:  # a new record needs no reason: its first revision says "created"
+            return fieldsets
+        return [*fieldsets, (None, {"fields": [REASON_FIELD],
+                                    "classes": ["change-reason"]})]
+
+    def save_model(self, request, obj, form, change):
+        if reason := form.cleaned_data.get(REASON_FIELD):
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if reason := form.cleaned_data.get(REASON_FIELD):
+            for part in formset.forms:  # deleted parts too: their last revision says why
+                part.instance._change_reason = reason
+        super().save_formset(request, form, formset, change)
+
 
 class NameVariantInline(admin.TabularInline):
     model = NameVariant
@@ -123,7 +162,7 @@ class NamedRelativeInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(KeepsModerationState, PersonModerationMixin, SimpleHistoryAdmin):
+class PersonAdmin(KeepsModerationState, PersonModerationMixin, RevisedAdmin):
     moderation_fields = ("status", "published_at", "merged_into")
     list_display = ("full_name", "life", "birth_place_name", "fate", "status", "is_demo")
     list_filter = ("status", "fate", "sex", "is_demo")
@@ -165,7 +204,7 @@ class PlaceNameInline(admin.TabularInline):
 
 
 @admin.register(Place)
-class PlaceAdmin(SimpleHistoryAdmin):
+class PlaceAdmin(RevisedAdmin):
     list_display = ("name", "kind", "parent", "verified")
     list_filter = ("verified", "kind")
     search_fields = ("name", "names__name")
@@ -174,14 +213,14 @@ class PlaceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlaceName)
-class PlaceNameAdmin(SimpleHistoryAdmin):
+class PlaceNameAdmin(RevisedAdmin):
     list_display = ("name", "place", "language", "year_from", "year_to")
     search_fields = ("name", "place__name")
     autocomplete_fields = ("place",)
 
 
 @admin.register(Camp)
-class CampAdmin(SimpleHistoryAdmin):
+class CampAdmin(RevisedAdmin):
     list_display = ("name", "full_name", "kind", "year_opened", "year_closed", "place")
     list_filter = ("kind",)
     search_fields = ("name", "full_name", "abbreviation", "other_names")
@@ -190,14 +229,14 @@ class CampAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(RevisedAdmin):
     list_display = ("title", "kind", "archive", "fond", "opis", "delo")
     list_filter = ("kind",)
     search_fields = ("title", "archive")
 
 
 @admin.register(RepressionEvent)
-class RepressionEventAdmin(SimpleHistoryAdmin):
+class RepressionEventAdmin(RevisedAdmin):
     list_display = ("person", "kind", "date", "camp", "authority", "article")
     list_filter = ("kind", "camp")
     search_fields = ("person__surname", "authority", "article", "camp_name")
@@ -207,7 +246,7 @@ class RepressionEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, SimpleHistoryAdmin):
+class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, RevisedAdmin):
     form = CheckedPhotoForm
     list_display = ("__str__", "person", "status", "year")
     list_filter = ("status",)
@@ -218,7 +257,7 @@ class PhotoAdmin(KeepsModerationState, PhotoModerationMixin, SimpleHistoryAdmin)
 
 
 @admin.register(Document)
-class DocumentAdmin(KeepsModerationState, DocumentModerationMixin, SimpleHistoryAdmin):
+class DocumentAdmin(KeepsModerationState, DocumentModerationMixin, RevisedAdmin):
     list_display = ("title", "person", "status")
     list_filter = ("status",)
     search_fields = ("title", "person__surname")
@@ -227,7 +266,7 @@ class DocumentAdmin(KeepsModerationState, DocumentModerationMixin, SimpleHistory
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(SimpleHistoryAdmin):
+class RelationshipAdmin(RevisedAdmin):
     list_display = ("person", "kind", "relative")
     list_filter = ("kind",)
     search_fields = ("person__surname", "relative__surname")
@@ -235,7 +274,7 @@ class RelationshipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(NamedRelative)
-class NamedRelativeAdmin(SimpleHistoryAdmin):
+class NamedRelativeAdmin(RevisedAdmin):
     list_display = ("name", "kind", "person")
     list_filter = ("kind",)
     search_fields = ("name", "person__surname")
@@ -243,7 +282,7 @@ class NamedRelativeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(NameVariant)
-class NameVariantAdmin(SimpleHistoryAdmin):
+class NameVariantAdmin(RevisedAdmin):
     list_display = ("__str__", "person", "kind")
     list_filter = ("kind",)
     search_fields = ("surname", "given_name", "person__surname")
@@ -251,7 +290,7 @@ class NameVariantAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(RevisedAdmin):
     list_display = ("source", "detail", "person")
     search_fields = ("source__title", "detail", "person__surname")
     autocomplete_fields = ("source", "person", "event")

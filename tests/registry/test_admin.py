@@ -51,7 +51,8 @@ def test_editing_a_person_keeps_a_revision_with_who(admin_client, admin_user):
     url = f"/admin/registry/person/{person.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
-    data.update({"given_name": "Мыржакып", "birth_date": "около 1885"})
+    data.update({"given_name": "Мыржакып", "birth_date": "около 1885",
+                 "change_reason": "spelling of the Kazakh edition"})
     data.update(no_inline_rows(admin_client, url))
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -60,8 +61,61 @@ def test_editing_a_person_keeps_a_revision_with_who(admin_client, admin_user):
     assert person.birth_date_lower.year == 1883
     assert person.status == Person.Status.PUBLISHED  # status is not editable here
     latest = person.history.first()
-    assert (latest.history_user, latest.given_name) == (admin_user, "Мыржакып")
+    assert (latest.history_user, latest.given_name, latest.history_change_reason) == (
+        admin_user, "Мыржакып", "spelling of the Kazakh edition")
     assert person.history.last().given_name == "Миржакип"
+
+
+def test_an_edit_without_a_reason_is_refused_and_keeps_what_was_typed(admin_client):
+    person = PublishedPersonFactory(surname="Дулатов", occupation="")
+    url = f"/admin/registry/person/{person.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["occupation"] = "учитель"
+    data.update(no_inline_rows(admin_client, url))
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "change_reason" in response.context["adminform"].form.errors
+    assert 'value="учитель"' in response.content.decode()
+    person.refresh_from_db()
+    assert person.occupation == "" and person.history.count() == 1
+
+
+def test_the_reason_of_an_edit_is_kept_with_the_parts_it_changed(admin_client, admin_user):
+    person = PublishedPersonFactory(surname="Дулатов")
+    arrest = EventFactory(person=person, kind="arrest", date="1928", article="58-10")
+    exile = EventFactory(person=person, kind="exile", date="1931")
+    url = f"/admin/registry/person/{person.pk}/change/"
+    page = admin_client.get(url).context
+    data = {name: page["adminform"].form[name].value() or ""
+            for name in page["adminform"].form.fields}
+    data.update(no_inline_rows(admin_client, url))
+    for inline in page["inline_admin_formsets"]:
+        formset = inline.formset
+        if formset.model is not type(arrest):
+            continue
+        data[f"{formset.prefix}-TOTAL_FORMS"] = data[f"{formset.prefix}-INITIAL_FORMS"] = 2
+        for form in formset.forms:
+            data.update({form.add_prefix(name): "" if form[name].value() is None
+                         else form[name].value() for name in form.fields
+                         if name != "DELETE"})
+            if form.instance == arrest:
+                data[form.add_prefix("date")] = "29.10.1928"
+            else:
+                data[form.add_prefix("DELETE")] = "on"
+    data["change_reason"] = "the NKVD file, p. 3"
+
+    assert admin_client.post(url, data).status_code == 302
+
+    arrest.refresh_from_db()
+    assert str(arrest.date) == "1928-10-29"
+    changed = arrest.history.first()
+    removed = exile.history.filter(history_type="-").get()
+    for revision in (changed, removed):
+        assert (revision.history_user, revision.history_change_reason) == (
+            admin_user, "the NKVD file, p. 3")
 
 
 def test_status_cannot_be_changed_by_editing(admin_client):

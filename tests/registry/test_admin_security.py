@@ -261,6 +261,7 @@ def test_edits_reverts_and_deletions_leave_django_log_entries(admin_client, admi
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
     data["occupation"] = "учитель"
+    data["change_reason"] = "from the family's letter"
     data.update(no_inline_rows(admin_client, url))
     assert admin_client.post(url, data).status_code == 302
     first = Person.history.filter(id=person.pk).order_by("history_date").first()
@@ -268,7 +269,11 @@ def test_edits_reverts_and_deletions_leave_django_log_entries(admin_client, admi
                               f"{first.history_id}/").context["adminform"].form
     data = {name: revert[name].value() or "" for name in revert.fields}
     data.update(no_inline_rows(admin_client, url))
-    admin_client.post(f"/admin/registry/person/{person.pk}/history/{first.history_id}/", data)
+    revert_url = f"/admin/registry/person/{person.pk}/history/{first.history_id}/"
+    assert admin_client.post(revert_url, data).status_code == 200  # a revert says why too
+    data["change_reason"] = "the letter was about his brother"
+    assert admin_client.post(revert_url, data).status_code == 302
+    assert person.history.first().history_change_reason == "the letter was about his brother"
     submission = PendingSubmissionFactory()
     admin_client.post(f"/admin/registry/submission/{submission.pk}/delete/", {"post": "yes"})
     entries = LogEntry.objects.filter(user=admin_user).order_by("id")
