@@ -37,6 +37,10 @@ from registry.templatetags.registry import life_years
 REASON_FIELD = "change_reason"
 
 
+def _reason(form) -> str:
+    return getattr(form, "cleaned_data", {}).get(REASON_FIELD, "")
+
+
 class RevisedAdmin(SimpleHistoryAdmin):
     """Every edit of a record, and every revert to an earlier revision, says why: the
     change form asks for a reason, kept with the revision of the record and of each part
@@ -63,12 +67,12 @@ class RevisedAdmin(SimpleHistoryAdmin):
                                     "classes": ["change-reason"]})]
 
     def save_model(self, request, obj, form, change):
-        if reason := form.cleaned_data.get(REASON_FIELD):
+        if reason := _reason(form):
             obj._change_reason = reason
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
-        if reason := form.cleaned_data.get(REASON_FIELD):
+        if reason := _reason(form):
             for part in formset.forms:  # deleted parts too: their last revision says why
                 part.instance._change_reason = reason
         super().save_formset(request, form, formset, change)
