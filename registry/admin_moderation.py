@@ -354,6 +354,8 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             "also_reading": moderators_reading(submission.pk, request.user),
             "can_decide": submission.is_open and self.has_change_permission(request,
                                                                              submission),
+            "can_undo": moderation.can_undo(submission)
+            and self.has_change_permission(request, submission),
             "photos": list(submission.photos.all()),
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}),
@@ -372,6 +374,7 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             path("<int:pk>/ask/", view(self.ask_view), name="registry_submission_ask"),
             path("<int:pk>/reject/", view(self.reject_view),
                  name="registry_submission_reject"),
+            path("<int:pk>/undo/", view(self.undo_view), name="registry_submission_undo"),
             *super().get_urls(),
         ]
 
@@ -489,6 +492,25 @@ class SubmissionAdmin(KeepsModerationState, SimpleHistoryAdmin):
             return self._back(submission)
         return _confirm(request, self, title=_("Decline the submission"), form=form,
                         obj=submission)
+
+    def undo_view(self, request, pk):
+        """Undo an acceptance as a whole, after a page that says what that does."""
+        submission = self._decidable(request, pk)
+        form = ReasonForm(request.POST or None)
+        if form.is_valid():
+            _run(request, lambda: moderation.submission_undo(
+                submission=submission, moderator=request.user, **form.cleaned_data),
+                _("The acceptance has been undone; the submission is back in the queue."))
+            return self._back(submission)
+        explained = (_("The record this submission made is hidden, and the submission goes "
+                       "back to the queue to be decided again.")
+                     if moderation.accepted_record(submission).get("new_person") else
+                     _("What it added to the record is removed, and what it changed or "
+                       "removed is put back as it was; then the submission goes back to "
+                       "the queue to be decided again. Nothing is undone if any of it has "
+                       "been changed since."))
+        return _confirm(request, self, title=_("Undo the acceptance"), form=form,
+                        obj=submission, extra={"explained": explained})
 
     @admin.action(description=_("Accept the selected submissions and publish them"),
                   permissions=["change"])

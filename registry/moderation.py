@@ -10,8 +10,10 @@ commits, so a family is never told about a decision that was rolled back.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -90,8 +92,26 @@ def _save(instance, *, moderator, reason: str, **kwargs):
     instance._change_reason = reason or ""
     if moderator is not None:
         instance._history_user = moderator
+    adding = instance._state.adding
     instance.save(**kwargs)
+    _remember(instance, instance.pk, "added" if adding else "changed")
     return instance
+
+
+# The parts of a record an acceptance writes, each with the revision it made, so that the
+# acceptance can be undone as a whole (``submission_undo``). Sources and places are shared
+# by many records and stay.
+UNDOABLE = (Person, NameVariant, RepressionEvent, Citation, Relationship, NamedRelative, Photo)
+_written: ContextVar[list | None] = ContextVar("written", default=None)
+
+
+def _remember(instance, pk: int, what: str) -> None:
+    written = _written.get()
+    if written is not None and isinstance(instance, UNDOABLE):
+        model = type(instance)
+        revision = (model.history.filter(**{model._meta.pk.attname: pk})
+                    .order_by("-history_id").values_list("history_id", flat=True).first())
+        written.append([model._meta.label_lower, pk, what, revision])
 
 
 def _email_after_commit(submission: Submission, template: str, **context) -> None:
@@ -582,6 +602,17 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
     chose (all that differ when None). ``photo_ids`` are the submitted photos to approve
     (all when None). What is applied is the moderator's version when there is one. The
     log entry says what was applied and what was declined, and so does the family's page."""
+    written: list = []
+    remembering = _written.set(written)
+    try:
+        return _accept(submission, moderator=moderator, reason=reason, fields=fields,
+                       photo_ids=photo_ids, publish=publish, seen=seen, written=written)
+    finally:
+        _written.reset(remembering)
+
+
+def _accept(submission: Submission, *, moderator, reason: str, fields, photo_ids,
+            publish: bool, seen: str, written: list) -> Person:
     locked = _locked_unchanged(submission, seen)
     _check(Submission.TRANSITIONS, locked.status, Submission.Status.ACCEPTED,
            Submission.Status)
@@ -620,13 +651,119 @@ def submission_accept(*, submission: Submission, moderator, reason: str = "",
     # What the family is told was taken and what was not (their page, the email).
     record = {"applied": chosen, "declined": declined, "photos_approved": photos["approved"],
               "photos_declined": photos["declined"], "edited": bool(locked.reviewed_data),
-              "published": person.status == Person.Status.PUBLISHED}
+              "published": person.status == Person.Status.PUBLISHED,
+              "new_person": locked.kind == Submission.Kind.NEW,
+              "written": written}
     locked = _set_submission_status(locked, Submission.Status.ACCEPTED, actor=moderator,
                                     reason=why, action="submission.accepted", decided=True,
                                     log_data=record, person=person)
     _email_after_commit(locked, "accepted", declined=declined_labels(record),
                         published=record["published"])
     return person
+
+
+# --- undoing an acceptance ---------------------------------------------------------------
+
+# A record's moderation state is never taken back from a revision: only the services here
+# change it, with their checks and log.
+MODERATION_STATE = ("status", "published_at", "merged_into", "created_at", "updated_at")
+
+
+def can_undo(submission: Submission) -> bool:
+    """Whether ``submission_undo`` may be tried: accepted, with a record of what it wrote."""
+    return (submission.status == Submission.Status.ACCEPTED
+            and "written" in accepted_record(submission))
+
+
+@transaction.atomic
+def submission_undo(*, submission: Submission, moderator, reason: str) -> Submission:
+    """Undo an acceptance as a whole and put the submission back in the queue.
+
+    A new record it made is hidden (or declined, when it was kept as a draft). On a record
+    that existed, each part it added goes (its revision keeps it), and each field, event or
+    source it changed or removed is restored as it was before; the photographs it added are
+    refused. Refused, with nothing undone, when any of those was changed again since:
+    undoing then would overwrite a later edit."""
+    if not reason.strip():
+        raise InvalidTransition(_("Say why the acceptance is undone."))
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    record = accepted_record(locked) if locked.status == Submission.Status.ACCEPTED else {}
+    if "written" not in record:
+        raise InvalidTransition(_("Only an accepted submission whose acceptance was recorded "
+                                  "part by part can be undone; correct the record by hand."))
+    why = str(_("undoing submission #%(id)s: %(reason)s")) % {"id": locked.pk,
+                                                               "reason": reason.strip()}
+    person = locked.person
+    if record.get("new_person"):
+        # The record it made is withdrawn whole, its parts with it; a moderator may still
+        # publish it again.
+        if person is not None and person.status == Person.Status.PUBLISHED:
+            person_hide(person=person, moderator=moderator, reason=why)
+        elif person is not None and person.status == Person.Status.PENDING:
+            person_reject(person=person, moderator=moderator, reason=why)
+        person = None
+    else:
+        touched = _touched(record["written"])
+        changed_since = [instance for key, (_first, last) in touched.items()
+                         if (instance := _changed_since(key, last)) is not None]
+        if changed_since:
+            raise InvalidTransition(
+                _("Changed again since the acceptance: %(parts)s. Undo those changes first, "
+                  "or correct the record by hand.")
+                % {"parts": "; ".join(map(str, changed_since))})
+        for (label, pk), (first, _last) in reversed(touched.items()):
+            _undo_part(apps.get_model(label), pk, first, moderator=moderator, reason=why)
+    return _set_submission_status(
+        locked, Submission.Status.NEW, actor=moderator, reason=why,
+        action="submission.undone", decision_reason="", decided_by=None, decided_at=None,
+        person=person)
+
+
+def _touched(written: list) -> dict[tuple[str, int], tuple[list, list]]:
+    """Each part written, once, in the order first written: its first and last writes."""
+    touched: dict[tuple[str, int], tuple[list, list]] = {}
+    for entry in written:
+        label, pk = entry[0], entry[1]
+        first = touched[(label, pk)][0] if (label, pk) in touched else entry
+        touched[(label, pk)] = (first, entry)
+    return touched
+
+
+def _changed_since(key: tuple[str, int], last: list):
+    """The part, when something revised it after the acceptance's last write; else None."""
+    model = apps.get_model(key[0])
+    latest = (model.history.filter(**{model._meta.pk.attname: key[1]})
+              .order_by("-history_id").first())
+    if latest is None or latest.history_id == last[3]:
+        return None
+    return latest.instance
+
+
+def _undo_part(model, pk: int, first: list, *, moderator, reason: str) -> None:
+    """Put one part back as it was before the acceptance first wrote it."""
+    what, revision = first[2], first[3]
+    current = model.objects.filter(pk=pk).first()
+    if what == "added":
+        if isinstance(current, Photo):  # refused, not deleted: "moderators hide"
+            if current.status != MediaStatus.REJECTED:
+                photo_reject(photo=current, moderator=moderator, reason=reason)
+        elif current is not None:
+            _remove([current], moderator=moderator, reason=reason)
+        return
+    before = (model.history.filter(**{model._meta.pk.attname: pk},
+                                   history_id__lt=revision)
+              .order_by("-history_id").first())
+    if before is None:
+        return
+    if what == "removed":
+        before = model.history.get(history_id=revision)  # its values when it was removed
+    restored = before.instance
+    if current is not None:
+        for name in MODERATION_STATE:
+            if hasattr(current, name):
+                setattr(restored, name, getattr(current, name))
+    restored._state.adding = current is None
+    _save(restored, moderator=moderator, reason=reason)
 
 
 def accepted_record(submission: Submission) -> dict:
@@ -727,7 +864,9 @@ def _remove(parts, *, moderator, reason: str) -> None:
     for part in parts:
         part._change_reason = reason
         part._history_user = moderator
+        pk = part.pk
         part.delete()  # the revision of the deletion keeps it
+        _remember(part, pk, "removed")
 
 
 def _add_sources(person: Person, rows: list[dict], *, moderator, reason: str) -> None:

@@ -59,7 +59,7 @@ class Submission(models.Model):
     TRANSITIONS = {
         Status.NEW: {Status.NEEDS_INFO, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
         Status.NEEDS_INFO: {Status.NEW, Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN},
-        Status.ACCEPTED: set(),
+        Status.ACCEPTED: {Status.NEW},  # only undoing the acceptance (submission_undo)
         Status.REJECTED: set(),
         Status.WITHDRAWN: set(),
     }
