@@ -141,12 +141,36 @@ def review_forms(proposal: dict, post=None) -> tuple[PersonForm, dict]:
     return person_form, formsets
 
 
-class MergeForm(forms.Form):
-    into = forms.IntegerField(label=_("Number of the record to keep"),
-                              help_text=_("This record's names, events, photographs and "
-                                          "sources move there; its address redirects."))
-    reason = forms.CharField(label=_("Reason"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+def _record_to_keep(person: Person, number) -> Person | None:
+    if not str(number or "").isdigit() or int(number) == person.pk:
+        return None
+    return moderation.linkable_people().filter(pk=int(number)).first()
+
+
+def _event_pairs(person: Person, into: Person) -> list[tuple]:
+    """Each event of ``person`` with the events of ``into`` of the same kind: the accounts
+    of the same act a merge may combine or drop (``person_merge``'s ``same_events``)."""
+    kept = list(into.events.select_related("camp"))
+    return [(event, [mine for mine in kept if mine.kind == event.kind])
+            for event in person.events.select_related("camp")]
+
+
+def _same_events_chosen(posted, pairs) -> dict[int, tuple[str, int]]:
+    """``event-<id>`` = ``keep``, or ``combine-<id>`` / ``drop-<id>`` of a kept event."""
+    chosen = {}
+    for event, _same_kind in pairs:
+        how, _dash, kept = posted.get(f"event-{event.pk}", "keep").partition("-")
+        if how in (moderation.COMBINE, moderation.DROP) and kept.isdigit():
+            chosen[event.pk] = (how, int(kept))
+    return chosen
+
+
+def _what_moves(person: Person) -> dict[str, int]:
+    return {_("other spellings"): person.variants.count(),
+            _("photographs"): person.photos.count(),
+            _("documents"): person.documents.count(),
+            _("sources"): person.citations.count(),
+            _("relatives"): person.relationships.count() + person.named_relatives.count()}
 
 
 def _confirm(request, model_admin, *, title, form, obj=None, objects=(), action="",
@@ -690,16 +714,40 @@ class PersonModerationMixin:
                               person=p, moderator=request.user, reason=d["reason"]))
 
     def merge_view(self, request, pk):
-        def merge(person, data):
-            into = Person.objects.filter(pk=data["into"]).first()
-            if into is None:
-                raise moderation.InvalidTransition(_("There is no record with that number."))
-            moderation.person_merge(person=person, into=into, moderator=request.user,
-                                    reason=data["reason"])
+        """Merge in two steps: pick the record to keep (the likely duplicates, or any
+        record found by any spelling), then a preview of both side by side where each
+        event of this record is kept, combined with or dropped for the kept record's
+        account of the same act."""
+        person = self._person(request, pk)
+        into = _record_to_keep(person, request.POST.get("into") or request.GET.get("into"))
+        if into is None:
+            return self._merge_picker(request, person)
+        form = OptionalReasonForm(request.POST or None)
+        pairs = _event_pairs(person, into)
+        if request.method == "POST" and form.is_valid():
+            same_events = _same_events_chosen(request.POST, pairs)
+            if _run(request, lambda: moderation.person_merge(
+                    person=person, into=into, moderator=request.user,
+                    reason=form.cleaned_data["reason"], same_events=same_events),
+                    _("Merged. The old address now redirects.")):
+                return redirect("admin:registry_person_change", into.pk)
+        return TemplateResponse(request, "admin/registry/person/merge_preview.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": _("Merge into another record"), "original": person, "into": into,
+            "form": form, "pairs": pairs, "moving": _what_moves(person)})
 
-        return self._step(request, pk, form_class=MergeForm,
-                          title=_("Merge into another record"),
-                          success=_("Merged. The old address now redirects."), call=merge)
+    def _merge_picker(self, request, person):
+        looked_for = request.GET.get("find", "").strip()[:200]
+        candidates = [candidate.person for candidate in find_duplicates(
+            surname=person.surname, given_name=person.given_name,
+            patronymic=person.patronymic, birth_date=person.birth_date,
+            exclude=[person.pk])]
+        found = (list(search_people(moderation.linkable_people().exclude(pk=person.pk),
+                                    looked_for)[:10]) if looked_for else [])
+        return TemplateResponse(request, "admin/registry/person/merge_pick.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": _("Merge into another record"), "original": person,
+            "candidates": candidates, "looked_for": looked_for, "found": found})
 
     def unmerge_view(self, request, pk):
         return self._step(request, pk, form_class=OptionalReasonForm,

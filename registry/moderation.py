@@ -177,13 +177,31 @@ def person_reject(*, person: Person, moderator, reason: str) -> Person:
                               reason=reason, action="person.rejected")
 
 
+# What a merge does with an event of the duplicate that describes the same act as one of
+# the survivor's ("same as" events): its values fill the survivor's event where that has
+# none, or it is dropped in favour of the survivor's. Either way the duplicate's event goes
+# (its revision keeps it) and its citations point at the survivor's event.
+COMBINE, DROP = "combine", "drop"
+
+
 @transaction.atomic
-def person_merge(*, person: Person, into: Person, moderator, reason: str) -> ModerationLog:
+def person_merge(*, person: Person, into: Person, moderator, reason: str,
+                 same_events: dict[int, tuple[str, int]] | None = None) -> ModerationLog:
     """Merge the duplicate ``person`` into ``into``: the survivor takes every name variant,
     event, photo, document, citation and relationship, and the duplicate's own name as a
     variant; blank fields of the survivor are filled from the duplicate. The duplicate is
     kept with status "merged" and its address redirects to the survivor. What moved is
-    recorded in the log entry, so ``person_unmerge`` can put it back."""
+    recorded in the log entry, so ``person_unmerge`` can put it back.
+
+    ``same_events`` reconciles the two records' accounts of the same act, so the survivor
+    does not end with two arrests and two contradicting sentences: the duplicate's event
+    id -> (``COMBINE`` or ``DROP``, the id of the survivor's event of the same kind)."""
+    return _merge(person, into, moderator=moderator, reason=reason,
+                  same_events=same_events or {})
+
+
+def _merge(person: Person, into: Person, *, moderator, reason: str,
+           same_events: dict[int, tuple[str, int]]) -> ModerationLog:
     if person.pk == into.pk:
         raise InvalidTransition(_("A record cannot be merged into itself."))
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -193,6 +211,7 @@ def person_merge(*, person: Person, into: Person, moderator, reason: str) -> Mod
                                   "choose another."))
     _check(Person.TRANSITIONS, person.status, Person.Status.MERGED, Person.Status)
     why = reason or str(_("merged as a duplicate"))
+    reconciled = _reconcile_events(person, into, same_events, moderator=moderator, reason=why)
     moved = {"variants": [], "events": [], "photos": [], "documents": [], "citations": [],
              "named_relatives": []}
     for key, queryset in (("variants", person.variants.all()), ("events", person.events.all()),
@@ -252,7 +271,70 @@ def person_merge(*, person: Person, into: Person, moderator, reason: str) -> Mod
     return _log(action="person.merged", actor=moderator, reason=why, person=person, data={
         "into": into.pk, "from_status": previous, "moved": moved, "moved_links": moved_links,
         "dropped_links": dropped_links, "added_variant": added_variant.pk, "filled": filled,
+        **reconciled,
     })
+
+
+def _reconcile_events(person: Person, into: Person, same_events: dict[int, tuple[str, int]],
+                      *, moderator, reason: str) -> dict:
+    """Apply ``same_events`` (see ``person_merge``) before the rest moves. Returns, for the
+    log and ``person_unmerge``: the duplicate's events that went, with the revision of
+    their removal, the survivor's events that were filled, with their revision before,
+    and the citations that were pointed at them."""
+    theirs = {event.pk: event for event in person.events.all()}
+    mine = {event.pk: event for event in into.events.all()}
+    gone, filled, repointed = [], [], []
+    for their_pk, (how, my_pk) in same_events.items():
+        event, kept = theirs.get(their_pk), mine.get(my_pk)
+        if event is None or kept is None or event.kind != kept.kind or how not in (COMBINE,
+                                                                                  DROP):
+            raise InvalidTransition(_("Only an event of the record merged away can be "
+                                      "combined with, or dropped for, an event of the same "
+                                      "kind of the record kept."))
+        if how == COMBINE and _fill_blanks(kept, event):
+            before = kept.history.order_by("-history_id").values_list(
+                "history_id", flat=True).first()
+            _save(kept, moderator=moderator, reason=reason)
+            filled.append([kept.pk, before])
+        for citation in event.citations.all():  # not lost with the event they are about
+            repointed.append([citation.pk, event.pk])
+            citation.event = kept
+            _save(citation, moderator=moderator, reason=reason)
+        pk = event.pk
+        _remove([event], moderator=moderator, reason=reason)
+        gone.append([pk, event.history.model.objects.filter(id=pk).order_by(
+            "-history_id").values_list("history_id", flat=True).first()])
+    return {"events_gone": gone, "events_filled": filled, "citations_repointed": repointed}
+
+
+def _fill_blanks(kept: RepressionEvent, other: RepressionEvent) -> bool:
+    """Give ``kept`` the values of ``other`` where it has none; whether any was given."""
+    given = False
+    for field in ("date", "place_name", "place", "camp_name", "camp", "authority",
+                  "article", "sentence", "term_years", "notes"):
+        if getattr(kept, field) in ("", None) and getattr(other, field) not in ("", None):
+            setattr(kept, field, getattr(other, field))
+            given = True
+    return given
+
+
+def _restore_reconciled_events(data: dict, person: Person, *, moderator, reason: str) -> None:
+    """Undo ``_reconcile_events``: the duplicate's events come back as they were, the
+    survivor's filled events lose what they were given, the citations point back."""
+    for _pk, removal in data.get("events_gone", []):
+        restored = RepressionEvent.history.get(history_id=removal).instance
+        restored.person = person
+        restored._state.adding = True
+        _save(restored, moderator=moderator, reason=reason)
+    for pk, before in data.get("events_filled", []):
+        revision = RepressionEvent.history.filter(history_id=before).first()
+        if revision is not None and RepressionEvent.objects.filter(pk=pk).exists():
+            _save(revision.instance, moderator=moderator, reason=reason)
+    for citation_pk, event_pk in data.get("citations_repointed", []):
+        citation = Citation.objects.filter(pk=citation_pk).first()
+        if citation is not None:
+            citation.event_id = event_pk
+            _save(citation, moderator=moderator, reason=reason)
 
 
 @transaction.atomic
@@ -288,6 +370,7 @@ def person_unmerge(*, person: Person, moderator, reason: str) -> Person:
         Relationship.objects.get_or_create(
             person_id=values["person"], relative_id=values["relative"], kind=values["kind"],
             defaults={"note": values["note"]})
+    _restore_reconciled_events(data, person, moderator=moderator, reason=why)
     variant = NameVariant.objects.filter(pk=data.get("added_variant"), person=into).first()
     if variant is not None:
         variant._change_reason = why

@@ -418,3 +418,53 @@ def test_a_correction_to_a_hidden_record_is_refused_and_keeps_it_hidden(moderato
     submission.refresh_from_db()
     assert person.status == P.HIDDEN and person.occupation == ""
     assert submission.status == Submission.Status.NEW
+
+
+def test_a_merge_reconciles_two_accounts_of_the_same_arrest_and_undo_restores_both(moderator):
+    survivor = PublishedPersonFactory(surname="Дулатов", given_name="Миржакып")
+    duplicate = PublishedPersonFactory(surname="Dulatov", given_name="Mirzhakyp")
+    my_arrest = EventFactory(person=survivor, kind="arrest", date="1928", article="")
+    my_sentence = EventFactory(person=survivor, kind="sentence", date="1930",
+                               sentence="расстрел, заменён 10 годами")
+    their_arrest = EventFactory(person=duplicate, kind="arrest", date="1928",
+                                article="58-2", authority="ОГПУ")
+    their_sentence = EventFactory(person=duplicate, kind="sentence", date="1930",
+                                  sentence="10 лет")
+    their_exile = EventFactory(person=duplicate, kind="exile", date="1935")
+    cited = CitationFactory(person=duplicate, event=their_arrest, detail="дело 1")
+
+    moderation.person_merge(
+        person=duplicate, into=survivor, moderator=moderator, reason="the same man",
+        same_events={their_arrest.pk: (moderation.COMBINE, my_arrest.pk),
+                     their_sentence.pk: (moderation.DROP, my_sentence.pk)})
+
+    events = {(e.kind, e.article, e.authority, e.sentence) for e in survivor.events.all()}
+    assert events == {("arrest", "58-2", "ОГПУ", ""),  # one arrest, its blanks filled
+                      ("sentence", "", "", "расстрел, заменён 10 годами"),  # one sentence
+                      ("exile", "", "", "")}  # what only the duplicate knew, moved
+    cited.refresh_from_db()
+    assert (cited.person, cited.event) == (survivor, my_arrest)  # the source still cited
+
+    moderation.person_unmerge(person=duplicate, moderator=moderator, reason="two men")
+
+    my_arrest.refresh_from_db()
+    assert (my_arrest.article, my_arrest.authority) == ("", "")
+    assert {(e.pk, e.kind, e.sentence) for e in duplicate.events.all()} == {
+        (their_arrest.pk, "arrest", ""), (their_sentence.pk, "sentence", "10 лет"),
+        (their_exile.pk, "exile", "")}
+    assert survivor.events.count() == 2
+    cited.refresh_from_db()
+    assert (cited.person, cited.event_id) == (duplicate, their_arrest.pk)
+
+
+def test_a_merge_pairs_only_events_of_the_same_kind(moderator):
+    survivor, duplicate = PublishedPersonFactory(), PublishedPersonFactory()
+    arrest = EventFactory(person=survivor, kind="arrest", date="1937")
+    exile = EventFactory(person=duplicate, kind="exile", date="1937")
+
+    with pytest.raises(InvalidTransition):
+        moderation.person_merge(person=duplicate, into=survivor, moderator=moderator,
+                                reason="", same_events={exile.pk: (moderation.DROP, arrest.pk)})
+
+    duplicate.refresh_from_db()
+    assert duplicate.status == P.PUBLISHED and duplicate.events.get() == exile

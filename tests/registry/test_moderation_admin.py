@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from registry.models import Person, Submission
 from tests.factories import (
     CorrectionSubmissionFactory,
+    EventFactory,
     PendingPersonFactory,
     PendingSubmissionFactory,
     PublishedPersonFactory,
@@ -228,6 +229,40 @@ def test_merge_and_undo_from_the_admin(mod_client, client):
     mod_client.post(url + "unmerge/", {"reason": "different men"})
     duplicate.refresh_from_db()
     assert duplicate.status == Person.Status.PUBLISHED
+
+
+def test_a_moderator_picks_the_record_to_keep_and_reconciles_the_events(mod_client):
+    survivor = PublishedPersonFactory(surname="Дулатов", given_name="Миржакып",
+                                      patronymic="", birth_date="1885")
+    duplicate = PublishedPersonFactory(surname="Дулатов", given_name="Миржакып",
+                                       patronymic="", birth_date="1885")
+    other = PublishedPersonFactory(surname="Байтурсынов", given_name="Ахмет")
+    my_arrest = EventFactory(person=survivor, kind="arrest", date="1928")
+    their_arrest = EventFactory(person=duplicate, kind="arrest", date="1928", article="58-2")
+    their_exile = EventFactory(person=duplicate, kind="exile", date="1935")
+    url = f"/admin/registry/person/{duplicate.pk}/merge/"
+
+    picker = mod_client.get(url).content.decode()
+    assert f'href="?into={survivor.pk}"' in picker  # offered: the same name and year
+    assert f'href="?into={other.pk}"' not in picker
+    found = mod_client.get(url, {"find": "Baitursynov"}).content.decode()
+    assert f'href="?into={other.pk}"' in found  # any record, by any spelling
+
+    preview = mod_client.get(url, {"into": survivor.pk}).content.decode()
+    assert f'value="combine-{my_arrest.pk}"' in preview
+    assert f'name="event-{their_exile.pk}"' in preview
+    assert f'value="combine-{my_arrest.pk}"' not in preview.split(
+        f'name="event-{their_exile.pk}"')[1]  # an exile is never paired with an arrest
+    duplicate.refresh_from_db()
+    assert duplicate.status == Person.Status.PUBLISHED  # nothing done by looking
+
+    response = mod_client.post(url, {"into": survivor.pk, "reason": "one man",
+                                     f"event-{their_arrest.pk}": f"combine-{my_arrest.pk}",
+                                     f"event-{their_exile.pk}": "keep"})
+
+    assert response.status_code == 302
+    assert sorted(survivor.events.values_list("kind", "article")) == [
+        ("arrest", "58-2"), ("exile", "")]
 
 
 def test_a_moderator_cannot_delete_people_or_manage_users(mod_client):
