@@ -225,8 +225,9 @@ class PlaceNameAdmin(RevisedAdmin):
 
 @admin.register(Camp)
 class CampAdmin(RevisedAdmin):
-    list_display = ("name", "full_name", "kind", "year_opened", "year_closed", "place")
-    list_filter = ("kind",)
+    list_display = ("name", "full_name", "kind", "year_opened", "year_closed", "place",
+                    "verified")
+    list_filter = ("verified", "kind")
     search_fields = ("name", "full_name", "abbreviation", "other_names")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("place",)

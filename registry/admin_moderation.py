@@ -35,6 +35,7 @@ from registry.forms import (
     proposed_data,
 )
 from registry.models import (
+    Camp,
     Citation,
     Document,
     ModerationLog,
@@ -78,6 +79,7 @@ def queue_counts() -> dict:
     )
     counts["photos"] = Photo.objects.filter(status="pending").count()
     counts["unverified_places"] = Place.objects.filter(verified=False).count()
+    counts["unverified_camps"] = Camp.objects.filter(verified=False).count()
     return counts
 
 

@@ -197,7 +197,7 @@ class DemoGenerator:
         self.rng = random.Random(seed)
         self.started = timezone.now()
         self.places = list(Place.objects.filter(kind="settlement"))
-        self.camps = list(Camp.objects.all())
+        self.camps = list(Camp.objects.public())
         self.vocabulary = Vocabulary()  # spellings, stems and sounds of the names
         self.inserters = {model: BulkInserter(model) for model in
                           (Person, NameVariant, RepressionEvent, Relationship, NameKey,

@@ -125,7 +125,7 @@ def _facets(rows: dict[tuple[str, str], int], scale: float) -> dict:
     """The sample's counts in the shape of ``registry.filters.facets``, scaled."""
     labels = {"fate": dict(Person.Fate.choices), "kind": dict(RepressionEvent.Kind.choices)}
     camps = {str(pk): (slug, name) for pk, slug, name in
-             Camp.objects.filter(pk__in=[int(value) for facet, value in rows
+             Camp.objects.public().filter(pk__in=[int(value) for facet, value in rows
                                          if facet == "camp"]).values_list("pk", "slug", "name")}
     facets = {}
     for name in ("fate", "nationality", "kind", "camp"):

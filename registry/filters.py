@@ -114,7 +114,7 @@ class PersonFilter(django_filters.FilterSet):
     article = django_filters.CharFilter(label=_("Article"), method="filter_event_text")
     sentence = django_filters.CharFilter(label=_("Sentence"), method="filter_event_text")
     camp = django_filters.ModelChoiceFilter(
-        label=_("Camp"), queryset=Camp.objects.all(), to_field_name="slug",
+        label=_("Camp"), queryset=Camp.objects.public(), to_field_name="slug",
         method="filter_camp")
     arrest_year_min = YearFilter(label=_("Arrested from (year)"),
                                  method="filter_arrest_years")
@@ -365,5 +365,6 @@ def _count_facets(results: QuerySet[Person]) -> dict:
         "fate": counted(people, "fate", fates),
         "nationality": counted(people, "nationality"),
         "kind": counted(events, "kind", kinds),
-        "camp": counted(events, "camp__slug", label_field="camp__name"),
+        "camp": counted(events.filter(camp__verified=True), "camp__slug",
+                        label_field="camp__name"),
     }

@@ -1005,8 +1005,7 @@ def _add_events(person: Person, rows: list[dict], *, moderator, reason: str) -> 
                 changed = True
         if changed:
             event.place_id = event.place_id or places.find_or_add(event.place_name)
-            event.camp_id = event.camp_id or (camps.find(event.camp_name)
-                                              if event.camp_name else None)
+            event.camp_id = event.camp_id or camps.find_or_add(event.camp_name)
             event.full_clean()
             _save(event, moderator=moderator, reason=reason)
 

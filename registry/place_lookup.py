@@ -14,8 +14,10 @@ is found by the next one.
 
 from __future__ import annotations
 
+from django.utils.text import slugify
+
 from registry.models import Camp, Place, PlaceName
-from registry.names import place_key
+from registry.names import place_key, transliterate, words
 
 ANSWERS_KEPT = 10_000
 
@@ -85,7 +87,30 @@ class PlaceLookup(_Lookup):
 class CampLookup(_Lookup):
     """A ``Camp`` by any of its names."""
 
+    def find_or_add(self, text: str | None) -> int | None:
+        """``find``, or a new unverified camp named ``text`` for a moderator to check: a
+        camp a family names is linked even when the registry did not know it."""
+        if (found := self.find(text)) is not None:
+            return found
+        name = " ".join((text or "").split())[:200]
+        if not name:
+            return None
+        camp = Camp.objects.create(name=name, slug=_free_slug(name), verified=False)
+        self._answers[text] = camp.pk
+        self._by_name.setdefault(place_key(camp.name), camp.pk)
+        return camp.pk
+
     def _names(self):
         for camp in Camp.objects.all():
             for name in camp.all_names():
                 yield camp.pk, name
+
+
+def _free_slug(name: str) -> str:
+    """A camp address not taken yet, from its name in Latin letters."""
+    base = slugify(" ".join(transliterate(word) for word in words(name)))[:70] or "camp"
+    slug, number = base, 1
+    while Camp.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

@@ -20,7 +20,7 @@ class CampSitemap(Sitemap):
     changefreq = "yearly"
 
     def items(self):
-        return Camp.objects.order_by("slug")
+        return Camp.objects.public().order_by("slug")
 
 
 SITEMAPS = {"people": PersonSitemap, "camps": CampSitemap}

@@ -72,6 +72,13 @@ class PlaceName(models.Model):
         return ""
 
 
+class CampQuerySet(models.QuerySet):
+    def public(self):
+        """The camps visitors see as camps (a list, a page, a filter): every one but those
+        made from a family's words and not yet checked by a moderator."""
+        return self.filter(verified=True)
+
+
 class Camp(models.Model):
     """A Gulag camp, prison or special settlement."""
 
@@ -102,7 +109,15 @@ class Camp(models.Model):
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    verified = models.BooleanField(
+        _("verified"), default=True,
+        help_text=_("Unticked for a camp made from a family's submission because the "
+                    "registry did not know it: until a moderator checks it (its name, kind, "
+                    "place and years) its people show the name as the family wrote it, and "
+                    "it has no page of its own."))
     history = HistoricalRecords()
+
+    objects = CampQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("camp")

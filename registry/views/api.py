@@ -121,7 +121,7 @@ def person_public_data(person: Person, request, relatives: list[tuple[str, Perso
             "place": export.as_written(event.place_name, event.place),
             "camp": export.as_written(event.camp_name, event.camp),
             "camp_url": request.build_absolute_uri(event.camp.get_absolute_url())
-            if event.camp else None,
+            if event.camp and event.camp.verified else None,
             "authority": event.authority, "article": event.article,
             "sentence": event.sentence, "term_years": event.term_years,
         } for event in person.public_events],

@@ -39,7 +39,8 @@ def coordinates(camp: Camp) -> tuple[float, float] | None:
 
 
 def camp_list(request):
-    camps = list(Camp.objects.select_related("place", "place__parent").order_by("name"))
+    camps = list(Camp.objects.public().select_related("place", "place__parent")
+                 .order_by("name"))
     counts = camp_people_counts()
     located = [(camp, coordinates(camp)) for camp in camps]
     projection = maps.fit([point for _, point in located if point])
@@ -64,7 +65,7 @@ class CampDetailView(DetailView):
     context_object_name = "camp"
 
     def get_queryset(self):
-        return Camp.objects.select_related("place", "place__parent")
+        return Camp.objects.public().select_related("place", "place__parent")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

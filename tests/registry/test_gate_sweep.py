@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from registry import moderation
 from registry.importer import RecordImporter
-from registry.models import MediaStatus, Person, Photo
+from registry.models import Camp, MediaStatus, Person, Photo
 from registry.sitemaps import SITEMAPS
 from tests.factories import CampFactory, PendingSubmissionFactory
 
@@ -48,6 +48,7 @@ def fill(route: str, values: dict) -> list[str]:
 
 @pytest.fixture
 def people(moderator):
+    CampFactory(name="Карлаг", slug="karlag")  # known to the registry before anyone names it
     csv = ("external_id,surname,given_name,birth_date,birth_place,arrest_date,camp,fate\n"
            f"c1,{CANARY},Пётр,1900,Акмолинск,29.10.1937,Карлаг,executed\n").encode()
     RecordImporter(status="pending").run(io.BytesIO(csv))
@@ -67,7 +68,7 @@ def people(moderator):
 
 def test_no_public_url_shows_a_pending_person(client, people):
     canary, published = people
-    camp = CampFactory(name="Карлаг", slug="karlag")
+    camp = Camp.objects.get(slug="karlag")
     draft = Person.objects.get(surname=DRAFT)
     values = {"<pk:pk>": [canary.pk, published.pk, draft.pk], "<slug:slug>": [camp.slug],
               "<section>": list(SITEMAPS)}

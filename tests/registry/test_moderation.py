@@ -184,6 +184,39 @@ def test_a_corrections_new_event_is_linked_to_its_camp(moderator):
     assert person.events.get(kind="imprisonment").camp == karlag
 
 
+def test_a_camp_the_registry_did_not_know_waits_for_a_moderator(moderator, admin_client,
+                                                                client):
+    submission = PendingSubmissionFactory()
+    submission.data["events"].append({
+        "kind": "imprisonment", "date": "1938", "place": "", "authority": "", "article": "",
+        "camp": "Сиблаг НКВД, Мариинское отделение", "sentence": "", "notes": ""})
+    submission.save()
+
+    person = moderation.submission_accept(submission=submission, moderator=moderator)
+
+    camp = person.events.get(kind="imprisonment").camp
+    assert (camp.name, camp.verified) == ("Сиблаг НКВД, Мариинское отделение", False)
+    assert camp.slug == "siblag-nkvd-mariinskoye-otdeleniye"  # its address in Latin letters
+    home = admin_client.get("/admin/").content.decode()
+    assert "1 new camp to check" in home and "?verified__exact=0" in home
+    profile = client.get(person.get_absolute_url()).content.decode()
+    assert "Сиблаг НКВД, Мариинское отделение" in profile  # as the family wrote it
+    assert f"/camps/{camp.slug}/" not in profile  # no page until a moderator checks it
+    assert client.get(f"/camps/{camp.slug}/").status_code == 404
+    assert "Сиблаг" not in client.get("/camps/").content.decode()
+    assert client.get("/api/v1/people/", {"camp": camp.slug}).status_code == 400
+    [found] = client.get("/api/v1/people/", {"q": "Сейфуллин"}).json()["results"]
+    detail = client.get(f"/api/v1/people/{found['id']}/").json()
+    assert {event.get("camp_url") for event in detail["events"]} == {None}
+
+    camp.verified = True  # checked by a moderator
+    camp.save()
+    assert "Сейфуллин" in client.get(f"/camps/{camp.slug}/").content.decode()
+    again = PendingSubmissionFactory(data={**submission.data, "surname": "Сейфуллина"})
+    other = moderation.submission_accept(submission=again, moderator=moderator)
+    assert other.events.get(kind="imprisonment").camp == camp  # found by its name now
+
+
 def test_no_email_when_the_decision_is_rolled_back(moderator,
                                                    django_capture_on_commit_callbacks):
     submission = PendingSubmissionFactory()
